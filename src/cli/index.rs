@@ -1,0 +1,128 @@
+//! `logcopilot index`: build an app's knowledge and store it.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::progress::Progress;
+use super::{FormatArgs, GlobalArgs, index_options, load_dataset};
+use crate::config::{self, Config};
+use crate::index::{self, IndexEvent};
+use crate::knowledge::Knowledge;
+use crate::storage::{AppStore, Fingerprint, SCHEMA_VERSION};
+
+#[derive(Debug, Clone, Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// The log file (plain or gzip); default: the dataset's sample log.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Rebuild even when nothing changed.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
+    let (ds, known) = load_dataset(cfg, &a.format)?;
+    let input = match (&a.input, &ds.log_path) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => anyhow::bail!("no input: give --input FILE (a --format dataset has no sample log)"),
+    };
+    if !input.is_file() {
+        anyhow::bail!("input {} does not exist or is not a file", input.display());
+    }
+    let paths = config::resolve_paths(cfg);
+    let store = AppStore::new(&paths.storage, &ds.name);
+    store.prepare()?;
+    let opts = index_options(cfg, !a.format.no_known_templates);
+    let fp_options = format!(
+        "known={} {:?} examples={} idle={} max_open={} min_support={} wf_examples={} max_wf={} exact={} top={} max_line={}",
+        opts.use_known_templates && !known.is_empty(),
+        opts.drain,
+        opts.examples_per_template,
+        opts.workflow.idle_ns,
+        opts.workflow.max_open,
+        opts.workflow_min_support,
+        opts.workflow.examples,
+        opts.workflow.max_workflows,
+        opts.distinct_exact_limit,
+        opts.top_values,
+        opts.max_line_bytes,
+    );
+    let input_path = std::fs::canonicalize(&input).unwrap_or_else(|_| input.clone()).display().to_string();
+    let mut fp = Fingerprint {
+        input_path,
+        input_hash: String::new(),
+        dataset_hash: format!("{:016x}", ds.spec_hash),
+        options: fp_options,
+        schema_version: SCHEMA_VERSION,
+    };
+    if !a.force {
+        if let Some(m) = store.manifest() {
+            let same_but_hash = Fingerprint { input_hash: m.fingerprint.input_hash.clone(), ..fp.clone() };
+            if m.fingerprint == same_but_hash {
+                let h = crate::logs::reader::hash_file(&input)?;
+                if format!("{h:016x}") == m.fingerprint.input_hash {
+                    println!(
+                        "{}: up to date ({} lines from {}, built {}); nothing that shapes the result changed. Use --force to rebuild.",
+                        ds.name, m.stats.lines, input.display(), m.built_at
+                    );
+                    return Ok(());
+                }
+            }
+        }
+    }
+    let progress = Progress::new(g.quiet);
+    let on_event = |e: IndexEvent| progress.handle(e);
+    let cancel = AtomicBool::new(false);
+    let out = index::run(&ds, &input, &known, &opts, &on_event, &cancel)
+        .with_context(|| format!("indexing {}", input.display()))?;
+    fp.input_hash = out.stats.input_hash.clone();
+    let t = std::time::Instant::now();
+    store.write(&out.knowledge, fp, &out.stats)?;
+    let write_secs = t.elapsed().as_secs_f64();
+    if !g.quiet {
+        print_summary(&ds.name, &out.knowledge, &out.stats, store.dir(), write_secs, known.len());
+    }
+    Ok(())
+}
+
+fn print_summary(app: &str, k: &Knowledge, s: &index::RunStats, dir: &std::path::Path, write_secs: f64, known: usize) {
+    let rate = s.lines as f64 / s.secs.max(1e-9);
+    println!("indexed {app}: {} lines ({:.1} MiB) in {:.2}s, {:.0} lines/s", s.lines, s.bytes as f64 / 1048576.0, s.secs, rate);
+    let rows: Vec<(&str, String)> = vec![
+        ("templates (known / mined)", format!("{} / {}  (of {} known)", s.templates_known, s.templates_mined, known)),
+        ("lines matched known / mined", format!("{} / {}", s.lines_known, s.lines_mined)),
+        ("lines not fitting the format", s.lines_not_fitting.to_string()),
+        ("lines joined to a record", s.lines_joined.to_string()),
+        ("lines with invalid UTF-8", s.lines_invalid_utf8.to_string()),
+        ("lines truncated", s.lines_truncated.to_string()),
+        ("records without timestamp", s.timestamps_missing.to_string()),
+        ("parameters", k.params.iter().map(|p| p.params.len()).sum::<usize>().to_string()),
+        ("sessions (peak open)", format!("{} ({})", k.sessions.sessions, k.sessions.peak_open)),
+        ("workflows / transitions", format!("{} / {}", k.workflows.len(), k.transitions.len())),
+        ("written to", format!("{} ({write_secs:.2}s)", dir.display())),
+    ];
+    for (k, v) in rows {
+        println!("  {k:<30} {v}");
+    }
+    let mut top: Vec<_> = k.templates.iter().collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count));
+    println!("  top templates:");
+    for t in top.iter().take(8) {
+        let mut text = t.text.clone();
+        if text.len() > 80 {
+            let mut cut = 77;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            text.push_str("...");
+        }
+        println!("    {:>5} {:>9}  {}", t.id, t.count, text);
+    }
+}

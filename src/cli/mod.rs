@@ -1,0 +1,149 @@
+//! The command line: argument definitions (clap) and the commands behind them.
+//! `main.rs` parses a [`Cli`] and hands it to [`run`].
+
+mod index;
+mod parse;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Config, ConfigOverrides};
+
+/// logcopilot: ask questions about your logs in plain language.
+#[derive(Debug, Parser)]
+#[command(name = "logcopilot", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Config file (default: ./config.toml, then the user config dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder of datasets (<DIR>/<app>/dataset.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub datasets: Option<PathBuf>,
+    /// Folder of knowledge (<DIR>/<app>/...).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub storage: Option<PathBuf>,
+    /// Folder of results.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// Worker threads for indexing (0 = all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// No progress bars and no summary table.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the knowledge (templates, parameters, workflows) of an app's logs.
+    Index(index::IndexArgs),
+    /// Write a Loghub-style structured CSV (one row per line, with its template).
+    Parse(parse::ParseArgs),
+}
+
+/// Where the input format comes from: a dataset, or flags.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArgs {
+    /// The app: a dataset folder name, or a name for `--format`.
+    #[arg(long)]
+    pub app: Option<String>,
+    /// A Loghub header pattern instead of a dataset, e.g. '<Date> <Time> <Level>: <Content>'.
+    #[arg(long, value_name = "PATTERN")]
+    pub format: Option<String>,
+    /// With --format: which fields make the timestamp and how to read them,
+    /// e.g. '<Date> <Time>=%y%m%d %H%M%S' (UTC unless '=ZONE' follows).
+    #[arg(long, value_name = "SPEC", requires = "format")]
+    pub timestamp: Option<String>,
+    /// Mine every template; ignore the dataset's templates.csv.
+    #[arg(long)]
+    pub no_known_templates: bool,
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let app = match &cli.command {
+        Command::Index(a) => a.format.app.clone(),
+        Command::Parse(a) => a.format.app.clone(),
+    };
+    let overrides = ConfigOverrides {
+        config_path: cli.global.config.clone(),
+        app,
+        datasets_dir: cli.global.datasets.clone(),
+        storage_dir: cli.global.storage.clone(),
+        results_dir: cli.global.results.clone(),
+        threads: cli.global.threads,
+        ..Default::default()
+    };
+    let cfg: Config = config::load(&overrides)?;
+    match cli.command {
+        Command::Index(a) => index::run(&cfg, &cli.global, a),
+        Command::Parse(a) => parse::run(&cfg, &cli.global, a),
+    }
+}
+
+/// The options of an index run from the config.
+pub fn index_options(cfg: &Config, use_known: bool) -> crate::index::IndexOptions {
+    use crate::index::drain::DrainConfig;
+    use crate::index::workflows::WorkflowConfig;
+    let c = &cfg.index;
+    crate::index::IndexOptions {
+        use_known_templates: use_known,
+        threads: c.threads,
+        block_size: c.block_size_kib.saturating_mul(1024),
+        max_line_bytes: c.max_line_bytes,
+        drain: DrainConfig { similarity: c.similarity_threshold, depth: c.tree_depth, max_children: c.max_children },
+        examples_per_template: c.examples_per_template,
+        workflow: WorkflowConfig {
+            idle_ns: (c.session_idle_secs as i64).saturating_mul(1_000_000_000),
+            max_open: c.max_open_sessions,
+            max_workflows: c.max_workflows,
+            examples: c.workflow_examples,
+        },
+        workflow_min_support: c.workflow_min_support,
+        distinct_exact_limit: c.distinct_exact_limit,
+        top_values: c.top_values,
+        keep_line_templates: false,
+    }
+}
+
+/// Loads the dataset named by the flags: `--format` builds one from flags, else
+/// `<datasets>/<app>/dataset.toml`.
+pub fn load_dataset(
+    cfg: &Config,
+    f: &FormatArgs,
+) -> anyhow::Result<(crate::dataset::Dataset, Vec<crate::index::templates::KnownTemplate>)> {
+    use anyhow::Context;
+    let app = f.app.clone().unwrap_or_else(|| cfg.app.clone());
+    if let Some(fmt) = &f.format {
+        let ds = crate::dataset::Dataset::from_flags(&app, fmt, f.timestamp.as_deref())?;
+        return Ok((ds, Vec::new()));
+    }
+    let paths = config::resolve_paths(cfg);
+    let ds = crate::dataset::Dataset::load(&paths.datasets, &app)?;
+    let known = match (&ds.templates_path, f.no_known_templates) {
+        (Some(p), false) => crate::index::templates::load(p).with_context(|| format!("dataset {app}"))?,
+        _ => Vec::new(),
+    };
+    Ok((ds, known))
+}

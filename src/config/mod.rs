@@ -1,0 +1,657 @@
+//! The one `Config` of the app: its sections and keys, their defaults, and how a
+//! `Config` is assembled from flags > environment > config file > defaults.
+//!
+//! Submodules: `file` finds and parses the config file, `env` applies the
+//! environment, `paths` resolves the data folders, `error` holds
+//! [`ConfigError`].
+//!
+//! Every default lives in the `Default` impls below; serde uses them for missing
+//! keys and `config.example.toml` (checked by a unit test) documents them.
+
+mod env;
+mod error;
+mod file;
+mod paths;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use env::ENV_VARS;
+pub use error::ConfigError;
+pub use paths::{ResolvedPaths, find_checkout, resolve_paths, resolve_paths_with};
+
+/// Name used for `directories::ProjectDirs` and the checkout detection.
+pub const APP_NAME: &str = "logcopilot";
+
+/// File name looked up in the current folder and in the user config folder.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+
+// ---------------------------------------------------------------------------
+// The configuration itself
+// ---------------------------------------------------------------------------
+
+/// The whole configuration of the app.
+///
+/// `Debug` never prints secrets (`llm.api_key`, `loki.password`,
+/// `loki.bearer_token`). `Serialize` does: use [`Config::redacted`] before
+/// showing a serialized config to a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The app (dataset) opened by default. Default `"hdfs"`.
+    pub app: String,
+    pub paths: PathsConfig,
+    pub loki: LokiConfig,
+    pub llm: LlmConfig,
+    pub index: IndexConfig,
+    pub ui: UiConfig,
+    /// The config file that was loaded, if any (absolute when the cwd is).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+    /// Where each non-default key came from, by full key (`"loki.base_url"`).
+    /// Keys absent here have their default value.
+    #[serde(skip)]
+    pub origins: BTreeMap<String, Origin>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            app: "hdfs".to_owned(),
+            paths: PathsConfig::default(),
+            loki: LokiConfig::default(),
+            llm: LlmConfig::default(),
+            index: IndexConfig::default(),
+            ui: UiConfig::default(),
+            file: None,
+            origins: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[paths]`: where datasets, storage (indexes) and results live.
+/// `None` = decided by [`resolve_paths`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathsConfig {
+    pub datasets: Option<PathBuf>,
+    pub storage: Option<PathBuf>,
+    pub results: Option<PathBuf>,
+}
+
+/// `[loki]`: the Loki server to query; `base_url = None` uses the embedded engine.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LokiConfig {
+    pub base_url: Option<String>,
+    pub username: Option<String>,
+    /// Secret: hidden by `Debug`.
+    pub password: Option<String>,
+    /// Secret: hidden by `Debug`.
+    pub bearer_token: Option<String>,
+    /// Sent as `X-Scope-OrgID`.
+    pub org_id: Option<String>,
+    pub ca_cert_path: Option<PathBuf>,
+    pub cert_path: Option<PathBuf>,
+    pub key_path: Option<PathBuf>,
+    pub tls_skip_verify: bool,
+    pub proxy_url: Option<String>,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    /// Max entries per query request.
+    pub query_limit: usize,
+}
+
+impl Default for LokiConfig {
+    fn default() -> Self {
+        LokiConfig {
+            base_url: None,
+            username: None,
+            password: None,
+            bearer_token: None,
+            org_id: None,
+            ca_cert_path: None,
+            cert_path: None,
+            key_path: None,
+            tls_skip_verify: false,
+            proxy_url: None,
+            timeout_secs: 30,
+            max_retries: 3,
+            query_limit: 1000,
+        }
+    }
+}
+
+/// `[llm]`: the OpenAI-compatible endpoint used for answers and embeddings.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `None` = the OpenAI default endpoint.
+    pub base_url: Option<String>,
+    /// Secret: hidden by `Debug`.
+    pub api_key: Option<String>,
+    pub chat_model: String,
+    pub embedding_model: String,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    /// Max requests in flight.
+    pub concurrency: usize,
+    pub requests_per_second: f64,
+    /// What is masked in log text before it is sent to the model.
+    pub redaction: RedactionMode,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            base_url: None,
+            api_key: None,
+            chat_model: "gpt-4o-mini".to_owned(),
+            embedding_model: "text-embedding-3-small".to_owned(),
+            timeout_secs: 120,
+            max_retries: 3,
+            concurrency: 4,
+            requests_per_second: 5.0,
+            redaction: RedactionMode::Default,
+        }
+    }
+}
+
+/// `llm.redaction`: `off`, `default` or `strict`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedactionMode {
+    Off,
+    #[default]
+    Default,
+    Strict,
+}
+
+impl RedactionMode {
+    pub const ALL: [RedactionMode; 3] = [Self::Off, Self::Default, Self::Strict];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Default => "default",
+            Self::Strict => "strict",
+        }
+    }
+}
+
+impl fmt::Display for RedactionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error of `RedactionMode::from_str`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown redaction mode {0:?} (expected one of: off, default, strict)")]
+pub struct ParseRedactionModeError(pub String);
+
+impl FromStr for RedactionMode {
+    type Err = ParseRedactionModeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ParseRedactionModeError(s.to_owned()))
+    }
+}
+
+/// `[index]`: template mining, sessions, workflows and field statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Drain similarity threshold, in (0, 1].
+    pub similarity_threshold: f64,
+    /// Drain parse-tree depth, >= 3.
+    pub tree_depth: usize,
+    /// Max children per Drain tree node.
+    pub max_children: usize,
+    /// Example lines kept per template.
+    pub examples_per_template: usize,
+    /// A session with no line for this long is closed.
+    pub session_idle_secs: u64,
+    /// Max sessions kept open at once.
+    pub max_open_sessions: usize,
+    /// Min sessions for a workflow to be kept.
+    pub workflow_min_support: u64,
+    /// Example sessions kept per workflow.
+    pub workflow_examples: usize,
+    pub max_workflows: usize,
+    /// Distinct values counted exactly up to this many, estimated beyond.
+    pub distinct_exact_limit: usize,
+    /// Most frequent values kept per parameter.
+    pub top_values: usize,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Read block size in KiB.
+    pub block_size_kib: usize,
+    /// Longer lines are truncated.
+    pub max_line_bytes: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            similarity_threshold: 0.5,
+            tree_depth: 4,
+            max_children: 100,
+            examples_per_template: 3,
+            session_idle_secs: 3600,
+            max_open_sessions: 200_000,
+            workflow_min_support: 2,
+            workflow_examples: 5,
+            max_workflows: 10_000,
+            distinct_exact_limit: 4096,
+            top_values: 10,
+            threads: 0,
+            block_size_kib: 1024,
+            max_line_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[ui]`: display settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// IANA name (e.g. `"Europe/Paris"`) or `"UTC"`.
+    pub time_zone: String,
+    /// Base URL of a Grafana to link to, if any.
+    pub grafana_url: Option<String>,
+    pub no_color: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            time_zone: "UTC".to_owned(),
+            grafana_url: None,
+            no_color: false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------
+
+const REDACTED: &str = "***";
+
+/// `Debug` of an optional secret: `Some("***")` or `None`.
+struct Secret<'a>(&'a Option<String>);
+
+impl fmt::Debug for Secret<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(_) => write!(f, "Some({REDACTED:?})"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for LokiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LokiConfig")
+            .field("base_url", &self.base_url)
+            .field("username", &self.username)
+            .field("password", &Secret(&self.password))
+            .field("bearer_token", &Secret(&self.bearer_token))
+            .field("org_id", &self.org_id)
+            .field("ca_cert_path", &self.ca_cert_path)
+            .field("cert_path", &self.cert_path)
+            .field("key_path", &self.key_path)
+            .field("tls_skip_verify", &self.tls_skip_verify)
+            .field("proxy_url", &self.proxy_url)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("query_limit", &self.query_limit)
+            .finish()
+    }
+}
+
+impl fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &Secret(&self.api_key))
+            .field("chat_model", &self.chat_model)
+            .field("embedding_model", &self.embedding_model)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("concurrency", &self.concurrency)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("redaction", &self.redaction)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Provenance
+// ---------------------------------------------------------------------------
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    /// The config file, with the 1-based line of the key when known.
+    File {
+        path: PathBuf,
+        line: Option<usize>,
+    },
+    /// An environment variable, by name.
+    Env(String),
+    /// A command-line flag, by its long name (`--loki-url`).
+    Flag(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("the default"),
+            Origin::File {
+                path,
+                line: Some(line),
+            } => {
+                write!(f, "config file {}:{line}", path.display())
+            }
+            Origin::File { path, line: None } => write!(f, "config file {}", path.display()),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs: flags and the host environment
+// ---------------------------------------------------------------------------
+
+/// Values given on the command line; `None` = not given. Filled by `main` from clap.
+/// Relative paths are relative to the current folder.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigOverrides {
+    /// `--config PATH`: this file must exist.
+    pub config_path: Option<PathBuf>,
+    /// `--app`
+    pub app: Option<String>,
+    /// `--datasets-dir`
+    pub datasets_dir: Option<PathBuf>,
+    /// `--storage-dir`
+    pub storage_dir: Option<PathBuf>,
+    /// `--results-dir`
+    pub results_dir: Option<PathBuf>,
+    /// `--loki-url`
+    pub loki_url: Option<String>,
+    /// `--org-id`
+    pub loki_org_id: Option<String>,
+    /// `--chat-model`
+    pub chat_model: Option<String>,
+    /// `--embedding-model`
+    pub embedding_model: Option<String>,
+    /// `--redaction`
+    pub redaction: Option<RedactionMode>,
+    /// `--similarity-threshold`
+    pub similarity_threshold: Option<f64>,
+    /// `--threads`
+    pub threads: Option<usize>,
+    /// `--time-zone`
+    pub time_zone: Option<String>,
+    /// `--grafana-url`
+    pub grafana_url: Option<String>,
+    /// `--no-color` (`Some(true)` when given).
+    pub no_color: Option<bool>,
+}
+
+/// What loading reads from the host: the current folder, the user config and
+/// data folders, and environment variables. Injectable for tests.
+pub struct Context<'a> {
+    pub cwd: PathBuf,
+    /// `ProjectDirs::config_dir()`; `<it>/config.toml` is the last file looked up.
+    pub user_config_dir: Option<PathBuf>,
+    /// `ProjectDirs::data_dir()`; the last resort for data folders.
+    pub user_data_dir: Option<PathBuf>,
+    /// Reads an environment variable.
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+}
+
+fn process_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", APP_NAME)
+}
+
+impl Context<'static> {
+    /// The real process: `std::env::current_dir`, `ProjectDirs`, `std::env::var`.
+    pub fn from_process() -> Self {
+        let dirs = project_dirs();
+        Context {
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            user_config_dir: dirs.as_ref().map(|d| d.config_dir().to_path_buf()),
+            user_data_dir: dirs.as_ref().map(|d| d.data_dir().to_path_buf()),
+            var: &process_var,
+        }
+    }
+}
+
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("cwd", &self.cwd)
+            .field("user_config_dir", &self.user_config_dir)
+            .field("user_data_dir", &self.user_data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+/// Loads the config of the running process (see [`load_with`]).
+pub fn load(overrides: &ConfigOverrides) -> Result<Config, ConfigError> {
+    load_with(overrides, &Context::from_process())
+}
+
+/// Builds the `Config`: defaults, then the config file, then the environment,
+/// then `overrides`; then validates it.
+///
+/// The file is `overrides.config_path` (an error if missing), else
+/// `<cwd>/config.toml` if it exists, else `<user config dir>/config.toml` if it
+/// exists, else none. Relative paths in the file are made relative to the file's
+/// folder; relative paths in `overrides` to `ctx.cwd`.
+pub fn load_with(overrides: &ConfigOverrides, ctx: &Context<'_>) -> Result<Config, ConfigError> {
+    let mut cfg = match file::discover(overrides.config_path.as_deref(), ctx)? {
+        Some(path) => file::load(&path)?,
+        None => Config::default(),
+    };
+    env::apply(&mut cfg, ctx.var)?;
+    apply_overrides(&mut cfg, overrides, &ctx.cwd);
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn apply_overrides(cfg: &mut Config, o: &ConfigOverrides, cwd: &Path) {
+    fn set<T: Clone>(
+        origins: &mut BTreeMap<String, Origin>,
+        slot: &mut T,
+        value: &Option<T>,
+        key: &str,
+        flag: &str,
+    ) {
+        if let Some(v) = value {
+            *slot = v.clone();
+            origins.insert(key.to_owned(), Origin::Flag(flag.to_owned()));
+        }
+    }
+    let abs = |p: &Option<PathBuf>| p.as_ref().map(|p| Some(cwd.join(p)));
+    let origins = &mut cfg.origins;
+    set(origins, &mut cfg.app, &o.app, "app", "--app");
+    set(
+        origins,
+        &mut cfg.paths.datasets,
+        &abs(&o.datasets_dir),
+        "paths.datasets",
+        "--datasets-dir",
+    );
+    set(
+        origins,
+        &mut cfg.paths.storage,
+        &abs(&o.storage_dir),
+        "paths.storage",
+        "--storage-dir",
+    );
+    set(
+        origins,
+        &mut cfg.paths.results,
+        &abs(&o.results_dir),
+        "paths.results",
+        "--results-dir",
+    );
+    let some = |v: &Option<String>| v.as_ref().map(|s| Some(s.clone()));
+    set(
+        origins,
+        &mut cfg.loki.base_url,
+        &some(&o.loki_url),
+        "loki.base_url",
+        "--loki-url",
+    );
+    set(
+        origins,
+        &mut cfg.loki.org_id,
+        &some(&o.loki_org_id),
+        "loki.org_id",
+        "--org-id",
+    );
+    set(
+        origins,
+        &mut cfg.llm.chat_model,
+        &o.chat_model,
+        "llm.chat_model",
+        "--chat-model",
+    );
+    set(
+        origins,
+        &mut cfg.llm.embedding_model,
+        &o.embedding_model,
+        "llm.embedding_model",
+        "--embedding-model",
+    );
+    set(
+        origins,
+        &mut cfg.llm.redaction,
+        &o.redaction,
+        "llm.redaction",
+        "--redaction",
+    );
+    set(
+        origins,
+        &mut cfg.index.similarity_threshold,
+        &o.similarity_threshold,
+        "index.similarity_threshold",
+        "--similarity-threshold",
+    );
+    set(
+        origins,
+        &mut cfg.index.threads,
+        &o.threads,
+        "index.threads",
+        "--threads",
+    );
+    set(
+        origins,
+        &mut cfg.ui.time_zone,
+        &o.time_zone,
+        "ui.time_zone",
+        "--time-zone",
+    );
+    set(
+        origins,
+        &mut cfg.ui.grafana_url,
+        &some(&o.grafana_url),
+        "ui.grafana_url",
+        "--grafana-url",
+    );
+    set(
+        origins,
+        &mut cfg.ui.no_color,
+        &o.no_color,
+        "ui.no_color",
+        "--no-color",
+    );
+}
+
+impl Config {
+    /// Where `key` (full name, like `"loki.base_url"`) got its value.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.origins.get(key).cloned().unwrap_or(Origin::Default)
+    }
+
+    /// A copy with secrets replaced by `"***"`, safe to serialize for display.
+    pub fn redacted(&self) -> Config {
+        let hide = |s: &Option<String>| s.as_ref().map(|_| REDACTED.to_owned());
+        let mut c = self.clone();
+        c.llm.api_key = hide(&c.llm.api_key);
+        c.loki.password = hide(&c.loki.password);
+        c.loki.bearer_token = hide(&c.loki.bearer_token);
+        c
+    }
+
+    /// Checks value ranges; the error names the full key and where the value came from.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, message: String| {
+            Err(ConfigError::Invalid {
+                key: key.to_owned(),
+                origin: self.origin(key),
+                message,
+            })
+        };
+        let ix = &self.index;
+        if !(ix.similarity_threshold > 0.0 && ix.similarity_threshold <= 1.0) {
+            let v = ix.similarity_threshold;
+            return fail(
+                "index.similarity_threshold",
+                format!("must be in (0, 1], got {v}"),
+            );
+        }
+        if ix.tree_depth < 3 {
+            return fail(
+                "index.tree_depth",
+                format!("must be >= 3, got {}", ix.tree_depth),
+            );
+        }
+        let at_least_one = [
+            ("index.max_children", ix.max_children),
+            ("index.block_size_kib", ix.block_size_kib),
+            ("index.max_line_bytes", ix.max_line_bytes),
+            ("llm.concurrency", self.llm.concurrency),
+        ];
+        for (key, v) in at_least_one {
+            if v == 0 {
+                return fail(key, "must be >= 1, got 0".to_owned());
+            }
+        }
+        let rps = self.llm.requests_per_second;
+        if !(rps > 0.0 && rps.is_finite()) {
+            return fail("llm.requests_per_second", format!("must be > 0, got {rps}"));
+        }
+        for (key, v) in [("app", &self.app), ("ui.time_zone", &self.ui.time_zone)] {
+            if v.trim().is_empty() {
+                return fail(key, "must not be empty".to_owned());
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,20 @@
+//! logcopilot: a terminal analyst for logs.
+//!
+//! Data flows one way: [`logs`] reads raw lines, [`index`] turns them into
+//! knowledge (templates, parameters, workflows), [`storage`] keeps it on disk.
+//! Later layers (LogQL, retrieval, the pipeline, the TUI) stand on these.
+//!
+//! - [`config`]: the one `Config` (flags > env > file > defaults).
+//! - [`dataset`]: `datasets/<app>/dataset.toml`: header pattern, timestamps, labels, sessions.
+//! - [`logs`]: streaming reader (plain or gzip) and record parsing.
+//! - [`index`]: template matching and mining, parameters, workflows, the indexing run.
+//! - [`storage`]: the knowledge files, written atomically, with a manifest.
+//! - [`cli`]: the commands behind `main.rs`.
+
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod index;
+pub mod knowledge;
+pub mod logs;
+pub mod storage;
