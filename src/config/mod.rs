@@ -244,7 +244,7 @@ pub struct IndexConfig {
 impl Default for IndexConfig {
     fn default() -> Self {
         IndexConfig {
-            similarity_threshold: 0.5,
+            similarity_threshold: 0.7,
             tree_depth: 4,
             max_children: 100,
             examples_per_template: 3,

@@ -2,7 +2,7 @@
 //!
 //! A fixed-depth prefix tree (token count, then the first `depth - 2` tokens)
 //! leads to a small list of clusters; a line joins the most similar cluster
-//! when the share of equal positions (slots counting as equal) reaches the
+//! when the share of the template's literal tokens it repeats reaches the
 //! similarity threshold, and positions that differ become slots. Variable-looking
 //! tokens (with digits, paths, URLs) are masked before the tree is walked.
 //! Cluster ids never change, so a line's cluster is final when it is added.
@@ -21,7 +21,7 @@ pub struct DrainConfig {
 
 impl Default for DrainConfig {
     fn default() -> Self {
-        Self { similarity: 0.5, depth: 4, max_children: 100 }
+        Self { similarity: 0.7, depth: 4, max_children: 100 }
     }
 }
 
@@ -153,7 +153,7 @@ impl Drain {
     }
 }
 
-/// Share of positions that agree (a slot agrees with anything), and the slot count.
+/// Share of the template's literal positions the line agrees with, and the slot count.
 fn similarity(tpl: &[Tok], toks: &[&str], masked: &[bool]) -> (f64, usize) {
     if tpl.is_empty() {
         return (1.0, 0);
@@ -162,10 +162,7 @@ fn similarity(tpl: &[Tok], toks: &[&str], masked: &[bool]) -> (f64, usize) {
     let mut slots = 0usize;
     for (i, t) in tpl.iter().enumerate() {
         match t {
-            Tok::Slot => {
-                slots += 1;
-                same += 1;
-            }
+            Tok::Slot => slots += 1,
             Tok::Lit(l) => {
                 if !masked[i] && l.as_ref() == toks[i] {
                     same += 1;
@@ -173,7 +170,11 @@ fn similarity(tpl: &[Tok], toks: &[&str], masked: &[bool]) -> (f64, usize) {
             }
         }
     }
-    (same as f64 / tpl.len() as f64, slots)
+    // Over the template's literal positions only: slots neither help nor hurt,
+    // so a template that is mostly slots still needs its words to agree.
+    let lits = tpl.len() - slots;
+    let sim = if lits == 0 { 1.0 } else { same as f64 / lits as f64 };
+    (sim, slots)
 }
 
 /// Tokenises and masks a content string for [`Drain::add`].

@@ -73,9 +73,15 @@ impl KnownMatcher {
     /// Builds the matcher; `templates[i]` gets id `i`. A template equal to an
     /// earlier one is ignored (the earlier id wins).
     pub fn new<S: AsRef<str>>(templates: &[S]) -> Self {
+        Self::with_token_slots(templates, templates.len())
+    }
+
+    /// Like [`KnownMatcher::new`], but in templates from index `token_slots_from`
+    /// on (mined ones), a bare `<*>` is exactly one token, as when it was mined.
+    pub fn with_token_slots<S: AsRef<str>>(templates: &[S], token_slots_from: usize) -> Self {
         let mut m = Self { nodes: vec![Node::default()], count: templates.len() };
         for (id, t) in templates.iter().enumerate() {
-            m.insert(t.as_ref(), id as u32);
+            m.insert(t.as_ref(), id as u32, id >= token_slots_from);
         }
         m
     }
@@ -88,10 +94,10 @@ impl KnownMatcher {
         self.count == 0
     }
 
-    fn child(&mut self, from: usize, tok: &str) -> usize {
+    fn child(&mut self, from: usize, tok: &str, one_token: bool) -> usize {
         let next = self.nodes.len() as u32;
         let node = &mut self.nodes[from];
-        let id = if tok == SLOT {
+        let id = if tok == SLOT && !one_token {
             *node.star.get_or_insert(next)
         } else if tok.contains(SLOT) {
             match node.globs.iter().find(|(g, _)| g.pieces.join(SLOT) == tok) {
@@ -110,17 +116,17 @@ impl KnownMatcher {
         id as usize
     }
 
-    fn insert(&mut self, template: &str, id: u32) {
+    fn insert(&mut self, template: &str, id: u32, one_token: bool) {
         let mut cur = 0usize;
         let mut prev_star = false;
         for tok in template.split_ascii_whitespace() {
             // Adjacent bare slots are one slot for matching purposes.
-            let is_star = tok == SLOT;
+            let is_star = tok == SLOT && !one_token;
             if is_star && prev_star {
                 continue;
             }
             prev_star = is_star;
-            cur = self.child(cur, tok);
+            cur = self.child(cur, tok, one_token);
         }
         self.nodes[cur].end.get_or_insert(id);
     }

@@ -223,6 +223,16 @@ impl SlotStats {
         self.sum += o.sum;
     }
 
+    /// Whether the top-value counts are exact (no Misra–Gries decrement happened).
+    pub fn top_exact(&self) -> bool {
+        self.top.decremented == 0
+    }
+
+    /// Every tracked value with its count, largest first.
+    pub fn top_values_all(&self) -> Vec<(String, u64)> {
+        self.top.top(usize::MAX)
+    }
+
     /// (distinct count, whether it is exact)
     pub fn distinct(&self) -> (u64, bool) {
         match (&self.exact, &self.hll) {

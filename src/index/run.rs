@@ -120,6 +120,8 @@ pub struct IndexOutput {
     pub stats: RunStats,
     /// Per input line, the index into `knowledge.templates` (when asked for).
     pub line_templates: Option<Vec<u32>>,
+    /// Final mined templates (after splitting low-cardinality word slots), for the second pass.
+    mined_final: Vec<String>,
 }
 
 /// Per-block output of a worker.
@@ -263,11 +265,43 @@ struct MinedSlots {
     by_pos: FxHashMap<usize, SlotStats>,
 }
 
-/// Runs an indexing pass over `input`.
+/// Most distinct values of a word slot (no digits) for the slot to be taken
+/// as a set of constants: a mined template is split into one per value.
+const SPLIT_MAX_DISTINCT: u64 = 4;
+
+/// Indexes `input`. Lines no known template matches are mined (Drain); when
+/// anything was mined, a second pass matches every line against the known and
+/// the final mined templates, so that counts, parameters and workflows of
+/// mined templates are exact and follow the final templates.
 pub fn run(
     ds: &Dataset,
     input: &Path,
     known: &[KnownTemplate],
+    opts: &IndexOptions,
+    on_event: &(dyn Fn(IndexEvent) + Sync),
+    cancel: &AtomicBool,
+) -> Result<IndexOutput, IndexError> {
+    let started = Instant::now();
+    let known_used: Vec<KnownTemplate> = if opts.use_known_templates { known.to_vec() } else { Vec::new() };
+    let first = run_once(ds, input, &known_used, known_used.len(), opts, on_event, cancel)?;
+    if first.mined_final.is_empty() {
+        return Ok(first);
+    }
+    let mut all = known_used.clone();
+    for (i, t) in first.mined_final.iter().enumerate() {
+        all.push(KnownTemplate { id: format!("M{}", i + 1), text: t.clone() });
+    }
+    let mut second = run_once(ds, input, &all, known_used.len(), opts, on_event, cancel)?;
+    second.stats.secs = started.elapsed().as_secs_f64();
+    Ok(second)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_once(
+    ds: &Dataset,
+    input: &Path,
+    known_used: &[KnownTemplate],
+    n_real_known: usize,
     opts: &IndexOptions,
     on_event: &(dyn Fn(IndexEvent) + Sync),
     cancel: &AtomicBool,
@@ -285,9 +319,14 @@ pub fn run(
         });
     }
     let gzip = reader.is_gzip();
-    let known_used: &[KnownTemplate] = if opts.use_known_templates { known } else { &[] };
-    let matcher = (!known_used.is_empty()).then(|| KnownMatcher::new(&known_used.iter().map(|t| t.text.as_str()).collect::<Vec<_>>()));
-    let slot_counts: Vec<usize> = known_used.iter().map(|t| slot_count(&t.text)).collect();
+    let matcher = (!known_used.is_empty()).then(|| {
+        KnownMatcher::with_token_slots(&known_used.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), n_real_known)
+    });
+    let slot_counts: Vec<usize> = known_used
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i < n_real_known { slot_count(&t.text) } else { t.text.matches("<*>").count() })
+        .collect();
     let shared = Shared { ds, matcher, slot_counts, opts };
     let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { opts.threads };
 
@@ -491,7 +530,7 @@ pub fn run(
     let fin = Instant::now();
     on_event(IndexEvent::Started { phase: Phase::Finish, total_bytes: None });
     tracker.finish();
-    let out = finish(ds, known_used, opts, accs, known_params, &drain, mined_slots, &tracker, &mut stats, line_templates);
+    let out = finish(ds, known_used, n_real_known, opts, accs, known_params, &drain, mined_slots, &tracker, &mut stats, line_templates);
     on_event(IndexEvent::Finished { phase: Phase::Finish, lines: stats.lines, secs: fin.elapsed().as_secs_f64() });
     let mut out = out;
     stats.secs = started.elapsed().as_secs_f64();
@@ -518,6 +557,7 @@ pub fn slot_count(t: &str) -> usize {
 fn finish(
     ds: &Dataset,
     known: &[KnownTemplate],
+    n_real_known: usize,
     opts: &IndexOptions,
     accs: Vec<TplAcc>,
     known_params: Vec<Vec<SlotStats>>,
@@ -539,10 +579,13 @@ fn finish(
         slots: Vec<SlotStats>,
     }
     let mut finals: Vec<Final> = Vec::new();
-    for ((t, acc), slots) in known.iter().zip(accs.iter().take(nk)).zip(known_params) {
-        finals.push(Final { id: t.id.clone(), text: t.text.clone(), source: TemplateSource::Known, acc: clone_acc(acc), slots });
+    for (i, ((t, acc), slots)) in known.iter().zip(accs.iter().take(nk)).zip(known_params).enumerate() {
+        let source = if i < n_real_known { TemplateSource::Known } else { TemplateSource::Mined };
+        by_text.entry(t.text.clone()).or_insert(finals.len());
+        finals.push(Final { id: t.id.clone(), text: t.text.clone(), source, acc: clone_acc(acc), slots });
     }
-    let mut mined_n = 0usize;
+    let mut mined_n = nk - n_real_known;
+    let mut mined_final: Vec<String> = Vec::new();
     for (cid, (c, ms)) in drain.clusters().iter().zip(mined_slots).enumerate() {
         let text = c.text();
         let slots: Vec<SlotStats> = c
@@ -564,14 +607,31 @@ fn finish(
             }
             None => {
                 mined_n += 1;
+                mined_final.extend(split_word_slots(&c.tokens, &slots));
                 by_text.insert(text.clone(), finals.len());
                 canon.push(finals.len() as u32);
                 finals.push(Final { id: format!("M{mined_n}"), text, source: TemplateSource::Mined, acc: clone_acc(acc), slots });
             }
         }
     }
-    stats.templates_known = known.iter().zip(&accs).filter(|(_, a)| a.count > 0).count() as u64;
-    stats.templates_mined = mined_n as u64;
+    stats.templates_known = known.iter().zip(&accs).take(n_real_known).filter(|(_, a)| a.count > 0).count() as u64;
+    stats.templates_mined = finals.iter().filter(|f| f.source == TemplateSource::Mined && f.acc.count > 0).count() as u64;
+    let _ = mined_n;
+    // Templates that matched no line (known ones absent from this log, mined ones
+    // superseded in the second pass) stay in the store only when known.
+    let keep: Vec<bool> = finals.iter().map(|f| f.source == TemplateSource::Known || f.acc.count > 0).collect();
+    let mut renumber: Vec<u32> = Vec::with_capacity(finals.len());
+    let mut kept = 0u32;
+    for &k in &keep {
+        renumber.push(kept);
+        if k {
+            kept += 1;
+        }
+    }
+    for c in canon.iter_mut() {
+        *c = renumber[*c as usize];
+    }
+    let finals: Vec<Final> = finals.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(f, _)| f).collect();
     let line_templates = line_templates.map(|v| v.into_iter().map(|t| if t == UNMATCHED { t } else { canon[t as usize] }).collect());
 
     let mut k = Knowledge::default();
@@ -655,7 +715,46 @@ fn finish(
     tv.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
     k.transitions = tv;
     k.sessions = tracker.stats.clone();
-    IndexOutput { knowledge: k, stats: RunStats::default(), line_templates }
+    IndexOutput { knowledge: k, stats: RunStats::default(), line_templates, mined_final }
+}
+
+/// The final texts of a mined template: itself, or, when one of its slots holds
+/// at most [`SPLIT_MAX_DISTINCT`] words without digits (`VM <*>` over Started,
+/// Paused, Resumed), one template per word.
+fn split_word_slots(tokens: &[Tok], slots: &[SlotStats]) -> Vec<String> {
+    let positions: Vec<usize> = tokens.iter().enumerate().filter(|(_, t)| matches!(t, Tok::Slot)).map(|(p, _)| p).collect();
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for (si, s) in slots.iter().enumerate() {
+        let (distinct, exact) = s.distinct();
+        if !exact || !(2..=SPLIT_MAX_DISTINCT).contains(&distinct) || !s.top_exact() {
+            continue;
+        }
+        let values: Vec<String> = s.top_values_all().into_iter().map(|(v, _)| v).collect();
+        if values.len() as u64 != distinct || !values.iter().all(|v| !v.is_empty() && !super::mask::is_variable(v)) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(_, b)| values.len() < b.len()) {
+            best = Some((positions[si], values));
+        }
+    }
+    let render = |fill: Option<(usize, &str)>| -> String {
+        let mut out = String::new();
+        for (i, t) in tokens.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            match (t, fill) {
+                (_, Some((p, v))) if p == i => out.push_str(v),
+                (Tok::Lit(l), _) => out.push_str(l),
+                (Tok::Slot, _) => out.push_str("<*>"),
+            }
+        }
+        out
+    };
+    match best {
+        Some((p, values)) => values.iter().map(|v| render(Some((p, v)))).collect(),
+        None => vec![render(None)],
+    }
 }
 
 fn clone_acc(a: &TplAcc) -> TplAcc {
