@@ -111,7 +111,7 @@ fn print_summary(app: &str, k: &Knowledge, s: &index::RunStats, dir: &std::path:
         println!("  {k:<30} {v}");
     }
     let mut top: Vec<_> = k.templates.iter().collect();
-    top.sort_by(|a, b| b.count.cmp(&a.count));
+    top.sort_by_key(|t| std::cmp::Reverse(t.count));
     println!("  top templates:");
     for t in top.iter().take(8) {
         let mut text = t.text.clone();

@@ -431,7 +431,7 @@ fn run_once(
                     let text = if is_lossy {
                         std::borrow::Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
                     } else {
-                        // SAFETY-free: validated by the worker; from_utf8 is cheap enough to repeat only for lines we need.
+                        // Valid: the worker checked it (lossy lines are handled above).
                         std::borrow::Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or(""))
                     };
                     let (ca, cb) = b.content[i];
@@ -513,7 +513,7 @@ fn run_once(
     if cancel.load(Ordering::Relaxed) {
         return Err(IndexError::Cancelled);
     }
-    let mut reader = reader.into_inner().expect("reader lock");
+    let reader = reader.into_inner().expect("reader lock");
     if let Some(e) = read_error.into_inner().expect("error lock") {
         return Err(e.into());
     }
@@ -522,7 +522,6 @@ fn run_once(
     if stats.lines == 0 || reader.bytes_read() == 0 {
         return Err(IndexError::Empty { path: input.display().to_string() });
     }
-    let _ = &mut reader;
     on_event(IndexEvent::Progress { phase: Phase::Read, bytes: stats.bytes, lines: stats.lines });
     on_event(IndexEvent::Finished { phase: Phase::Read, lines: stats.lines, secs: started.elapsed().as_secs_f64() });
 
@@ -616,7 +615,6 @@ fn finish(
     }
     stats.templates_known = known.iter().zip(&accs).take(n_real_known).filter(|(_, a)| a.count > 0).count() as u64;
     stats.templates_mined = finals.iter().filter(|f| f.source == TemplateSource::Mined && f.acc.count > 0).count() as u64;
-    let _ = mined_n;
     // Templates that matched no line (known ones absent from this log, mined ones
     // superseded in the second pass) stay in the store only when known.
     let keep: Vec<bool> = finals.iter().map(|f| f.source == TemplateSource::Known || f.acc.count > 0).collect();
@@ -673,7 +671,9 @@ fn finish(
             t => finals[canon[t as usize] as usize].id.clone(),
         }
     };
-    let mut merged: BTreeMap<(u8, Vec<String>), (u64, Vec<String>, u64)> = BTreeMap::new();
+    // (kind, template ids) -> (support, example sessions, first seen order)
+    type Group = (u64, Vec<String>, u64);
+    let mut merged: BTreeMap<(u8, Vec<String>), Group> = BTreeMap::new();
     for ((kind, seq), acc) in &tracker.seqs {
         // Collapse again after canonicalising mined ids.
         let mut ids: Vec<String> = Vec::with_capacity(seq.len());

@@ -83,6 +83,9 @@ pub struct ReadStats {
     pub truncated_lines: u64,
 }
 
+/// Says whether a line may start a block.
+type CutFn = Box<dyn Fn(&[u8]) -> bool + Send>;
+
 /// Reads blocks from a file.
 pub struct BlockReader {
     path: PathBuf,
@@ -100,7 +103,7 @@ pub struct BlockReader {
     raw_bytes: u64,
     stats: ReadStats,
     /// Where a block may be cut: `cut_ok(line)` says a line may start a block.
-    cut_ok: Option<Box<dyn Fn(&[u8]) -> bool + Send>>,
+    cut_ok: Option<CutFn>,
 }
 
 impl BlockReader {
