@@ -440,6 +440,11 @@ fn run_once(
                         let mut dtoks: Vec<&str> = Vec::with_capacity(32);
                         let mut dmask: Vec<bool> = Vec::with_capacity(32);
                         prepare(content, &mut dtoks, &mut dmask);
+                        for (t, m) in dtoks.iter().zip(dmask.iter_mut()) {
+                            if !*m && ds.masking.iter().any(|r| r.regex.is_match(t)) {
+                                *m = true;
+                            }
+                        }
                         let added = drain.add(&dtoks, &dmask);
                         let cid = added.cluster as usize;
                         if added.created {
