@@ -464,8 +464,10 @@ fn run_once(
                         }
                         tid = (nk + cid) as u32;
                         stats.lines_mined += 1;
-                    } else {
+                    } else if (tid as usize) < n_real_known {
                         stats.lines_known += 1;
+                    } else {
+                        stats.lines_mined += 1;
                     }
                     last_tid = tid;
                     let mut ts = b.ts[i];
