@@ -385,11 +385,11 @@ pub struct ConfigOverrides {
     pub config_path: Option<PathBuf>,
     /// `--app`
     pub app: Option<String>,
-    /// `--datasets-dir`
+    /// `--datasets`
     pub datasets_dir: Option<PathBuf>,
-    /// `--storage-dir`
+    /// `--storage`
     pub storage_dir: Option<PathBuf>,
-    /// `--results-dir`
+    /// `--results`
     pub results_dir: Option<PathBuf>,
     /// `--loki-url`
     pub loki_url: Option<String>,
@@ -504,21 +504,21 @@ fn apply_overrides(cfg: &mut Config, o: &ConfigOverrides, cwd: &Path) {
         &mut cfg.paths.datasets,
         &abs(&o.datasets_dir),
         "paths.datasets",
-        "--datasets-dir",
+        "--datasets",
     );
     set(
         origins,
         &mut cfg.paths.storage,
         &abs(&o.storage_dir),
         "paths.storage",
-        "--storage-dir",
+        "--storage",
     );
     set(
         origins,
         &mut cfg.paths.results,
         &abs(&o.results_dir),
         "paths.results",
-        "--results-dir",
+        "--results",
     );
     let some = |v: &Option<String>| v.as_ref().map(|s| Some(s.clone()));
     set(

@@ -231,7 +231,7 @@ fn storage_dir_precedence_flag_file_default() {
     assert_eq!(resolve(&cfg), sb.cwd().join("flagged"));
     assert_eq!(
         cfg.origin("paths.storage"),
-        Origin::Flag("--storage-dir".into())
+        Origin::Flag("--storage".into())
     );
 }
 
