@@ -30,11 +30,9 @@ impl Rng {
 fn fill(tpl: &str, rng: &mut Rng, blocks: &[i64]) -> String {
     let mut out = String::with_capacity(tpl.len() + 64);
     let mut rest = tpl;
-    let mut k = 0;
     while let Some(i) = rest.find("<*>") {
         let before = &rest[..i];
         out.push_str(before);
-        let ip = || format!("10.251.{}.{}", rng_ip(k), rng_ip(k + 7));
         let v = if before.ends_with("blk_") {
             blocks[rng.below(blocks.len() as u64) as usize].to_string()
         } else if before.ends_with(':') {
@@ -46,19 +44,13 @@ fn fill(tpl: &str, rng: &mut Rng, blocks: &[i64]) -> String {
         } else if before.ends_with("part-") {
             format!("{:05}", rng.below(1000))
         } else {
-            let _ = ip;
             rng.below(4096).to_string()
         };
         out.push_str(&v);
         rest = &rest[i + 3..];
-        k += 1;
     }
     out.push_str(rest);
     out
-}
-
-fn rng_ip(k: usize) -> usize {
-    (k * 37) % 256
 }
 
 fn generate(path: &Path, lines: u64, gzip: bool) -> std::io::Result<()> {

@@ -71,15 +71,11 @@ fn ten_megabyte_line_is_indexed() {
     text.push_str("\r\n081109 203615 148 INFO dfs.DataNode: last line without newline");
     std::fs::write(&f, text).unwrap();
     let o = index(d.path(), &["--app", "hdfs", "--input", f.to_str().unwrap(), "-q"]);
-    assert!(o.status.success(), "{}", text_of(&o));
+    assert!(o.status.success(), "{}", crate::common::text(&o));
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.path().join("storage/hdfs/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["stats"]["lines"], 2002);
     assert_eq!(m["stats"]["lines_truncated"], 0);
-}
-
-fn text_of(o: &std::process::Output) -> String {
-    text(o)
 }
 
 #[test]
