@@ -11,10 +11,13 @@
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
 //! - [`cli`]: the commands behind `main.rs`.
 
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod dataset;
 pub mod index;
 pub mod knowledge;
+pub mod logql;
 pub mod logs;
+pub mod loki;
 pub mod storage;

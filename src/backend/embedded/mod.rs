@@ -1,0 +1,1 @@
+//! The embedded LogQL engine over local dataset files.

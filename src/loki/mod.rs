@@ -1,0 +1,1 @@
+//! A client for a real Grafana Loki over HTTP.
