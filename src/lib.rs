@@ -21,3 +21,4 @@ pub mod logql;
 pub mod logs;
 pub mod loki;
 pub mod storage;
+pub mod terminal;

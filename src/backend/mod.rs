@@ -149,3 +149,87 @@ fn validate_limit(limit: u32) -> Result<(), BackendError> {
     }
     Ok(())
 }
+
+/// A backend the app can run LogQL on.
+#[derive(Clone)]
+pub enum Backend {
+    /// The embedded engine over local dataset files.
+    Embedded(std::sync::Arc<embedded::Engine>),
+    /// A real Loki.
+    Loki(crate::loki::LokiClient),
+}
+
+impl Backend {
+    /// `embedded` or `loki`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Embedded(_) => "embedded",
+            Backend::Loki(_) => "loki",
+        }
+    }
+
+    pub async fn query_range(&self, req: &RangeRequest) -> Result<QueryResult, BackendError> {
+        match self {
+            Backend::Embedded(e) => {
+                let (e, req) = (e.clone(), req.clone());
+                blocking(move || e.query_range(&req)).await
+            }
+            Backend::Loki(c) => c.query_range(req).await,
+        }
+    }
+
+    pub async fn query(&self, req: &InstantRequest) -> Result<QueryResult, BackendError> {
+        match self {
+            Backend::Embedded(e) => {
+                let (e, req) = (e.clone(), req.clone());
+                blocking(move || e.query(&req)).await
+            }
+            Backend::Loki(c) => c.query(req).await,
+        }
+    }
+
+    pub async fn labels(&self, start_ns: i64, end_ns: i64) -> Result<Vec<String>, BackendError> {
+        match self {
+            Backend::Embedded(e) => {
+                let e = e.clone();
+                blocking(move || e.labels(start_ns, end_ns)).await
+            }
+            Backend::Loki(c) => c.labels(start_ns, end_ns).await,
+        }
+    }
+
+    pub async fn label_values(
+        &self,
+        name: &str,
+        start_ns: i64,
+        end_ns: i64,
+        query: Option<&str>,
+    ) -> Result<Vec<String>, BackendError> {
+        match self {
+            Backend::Embedded(e) => {
+                let (e, name, query) = (e.clone(), name.to_string(), query.map(str::to_string));
+                blocking(move || e.label_values(&name, start_ns, end_ns, query.as_deref())).await
+            }
+            Backend::Loki(c) => c.label_values(name, start_ns, end_ns, query).await,
+        }
+    }
+
+    pub async fn series(&self, matchers: &[String], start_ns: i64, end_ns: i64) -> Result<Vec<Labels>, BackendError> {
+        match self {
+            Backend::Embedded(e) => {
+                let (e, m) = (e.clone(), matchers.to_vec());
+                blocking(move || e.series(&m, start_ns, end_ns)).await
+            }
+            Backend::Loki(c) => c.series(matchers, start_ns, end_ns).await,
+        }
+    }
+}
+
+/// Runs CPU-bound engine work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
+) -> Result<T, BackendError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| BackendError::Execution(format!("engine task failed: {e}")))?
+}

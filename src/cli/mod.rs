@@ -1,9 +1,16 @@
 //! The command line: argument definitions (clap) and the commands behind them.
 //! `main.rs` parses a [`Cli`] and hands it to [`run`].
 
+mod backend_args;
+mod chart;
 mod index;
+mod labels;
+mod output;
 mod parse;
 mod progress;
+mod query;
+mod query_error;
+mod timeargs;
 
 use std::path::PathBuf;
 
@@ -50,6 +57,12 @@ pub enum Command {
     Index(index::IndexArgs),
     /// Write a Loghub-style structured CSV (one row per line, with its template).
     Parse(parse::ParseArgs),
+    /// Run a LogQL query on the embedded engine or a Loki.
+    Query(query::QueryArgs),
+    /// List label names, or the values of one label.
+    Labels(labels::LabelsArgs),
+    /// List the streams (label sets) matching selectors.
+    Series(labels::SeriesArgs),
 }
 
 /// Where the input format comes from: a dataset, or flags.
@@ -74,6 +87,7 @@ pub struct FormatArgs {
 pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
+        Err(e) if e.is::<query_error::Reported>() => 1,
         Err(e) => {
             eprintln!("error: {e:#}");
             1
@@ -85,6 +99,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let app = match &cli.command {
         Command::Index(a) => a.format.app.clone(),
         Command::Parse(a) => a.format.app.clone(),
+        Command::Query(a) => a.app.clone(),
+        Command::Labels(a) => a.app.clone(),
+        Command::Series(a) => a.app.clone(),
     };
     let overrides = ConfigOverrides {
         config_path: cli.global.config.clone(),
@@ -99,6 +116,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Index(a) => index::run(&cfg, &cli.global, a),
         Command::Parse(a) => parse::run(&cfg, &cli.global, a),
+        Command::Query(a) => query::run(&cfg, a),
+        Command::Labels(a) => labels::run_labels(&cfg, a),
+        Command::Series(a) => labels::run_series(&cfg, a),
     }
 }
 

@@ -44,6 +44,18 @@ impl Zone {
         t.parse::<Tz>().map(Zone::Iana).map_err(|_| TimestampSpecError::Zone(s.into()))
     }
 
+    /// Unix nanoseconds as RFC 3339 in this zone (`Z` for UTC), with as many
+    /// sub-second digits as needed.
+    pub fn format_ns(self, ts: i64) -> String {
+        let dt = DateTime::<Utc>::from_timestamp_nanos(ts);
+        let f = chrono::SecondsFormat::AutoSi;
+        match self {
+            Zone::Fixed(o) if o.local_minus_utc() == 0 => dt.to_rfc3339_opts(f, true),
+            Zone::Fixed(o) => dt.with_timezone(&o).to_rfc3339_opts(f, false),
+            Zone::Iana(z) => dt.with_timezone(&z).to_rfc3339_opts(f, false),
+        }
+    }
+
     fn to_utc(self, n: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
             Zone::Fixed(o) => o.from_local_datetime(&n).earliest().map(|d| d.with_timezone(&Utc)),
