@@ -1,24 +1,23 @@
-//! `LokiClient`: the HTTP side of a real Loki. Builds the reqwest client from
-//! `[loki]` (base URL, auth, tenant, TLS, proxy, timeout), sends requests with
-//! Loki's parameter names, retries what is worth retrying, and turns replies
-//! into typed results or `BackendError`s carrying Loki's own words. Splitting
-//! long metric ranges lives in `split`, paging log queries in `paging`.
+//! `LokiClient`: Loki's API as typed calls. Sends requests with Loki's
+//! parameter names (through `http`, which owns auth, TLS and retries) and
+//! turns replies into typed results or `BackendError`s carrying Loki's own
+//! words. Splitting long metric ranges lives in `split`, paging log queries
+//! in `paging`.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, Url};
-use serde_json::{Value, json};
+use reqwest::Url;
+use serde_json::Value;
 
-use super::model::{self, BuildInfo, DetectedField, Pattern};
+use super::http::{Body, Http, not_loki};
 use super::paging::LogPager;
-use super::retry::{RetryPolicy, parse_retry_after, retryable_status};
+use super::push::push_body;
+use super::retry::RetryPolicy;
 use super::split::{self, Plan};
-use super::tls;
 use crate::backend::{BackendError, InstantRequest, MAX_LIMIT, MAX_POINTS, RangeRequest};
 use crate::config::LokiConfig;
-use crate::logql::value::{Labels, QueryResult, Stream};
+use crate::logql::value::{QueryResult, Stream};
 
 /// A stream to push: its labels and entries (oldest first is what Loki likes).
 pub type PushStream = Stream;
@@ -41,7 +40,10 @@ impl ClientOptions {
     /// (the page size, capped at [`MAX_LIMIT`]; 0 means the cap).
     pub fn from_config(cfg: &LokiConfig) -> Result<Self, BackendError> {
         if cfg.timeout_secs == 0 {
-            return Err(bad("loki.timeout_secs", "must be at least 1 (seconds)".into()));
+            return Err(bad(
+                "loki.timeout_secs",
+                "must be at least 1 (seconds)".into(),
+            ));
         }
         let page_size = match cfg.query_limit {
             0 => MAX_LIMIT,
@@ -49,42 +51,30 @@ impl ClientOptions {
         };
         Ok(ClientOptions {
             timeout: Duration::from_secs(cfg.timeout_secs),
-            retry: RetryPolicy { max_retries: cfg.max_retries, ..RetryPolicy::default() },
+            retry: RetryPolicy {
+                max_retries: cfg.max_retries,
+                ..RetryPolicy::default()
+            },
             page_size,
             split_interval: None,
         })
     }
 }
 
-enum Auth {
-    None,
-    Basic { user: String, password: String },
-}
-
 /// A client for one Loki (one tenant). Cheap to clone.
 #[derive(Clone)]
 pub struct LokiClient {
-    http: reqwest::Client,
-    /// The base URL, its path ending in `/`.
-    base: Url,
-    auth: std::sync::Arc<Auth>,
+    pub(super) http: Http,
     opts: ClientOptions,
 }
 
 impl fmt::Debug for LokiClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LokiClient")
-            .field("base", &redact(&self.base))
+            .field("base", &self.http.base_display())
             .field("opts", &self.opts)
             .finish_non_exhaustive()
     }
-}
-
-/// The body of a POST.
-struct Body {
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    gzip: bool,
 }
 
 impl LokiClient {
@@ -97,55 +87,8 @@ impl LokiClient {
     /// checked here: a bad URL, unreadable or unparsable TLS files, or
     /// conflicting credentials give `BadParam` naming the setting (and file).
     pub fn with_options(cfg: &LokiConfig, opts: ClientOptions) -> Result<LokiClient, BackendError> {
-        let base = parse_base_url(cfg.base_url.as_deref())?;
-        if opts.timeout.is_zero() {
-            return Err(bad("loki.timeout_secs", "must be at least 1 (seconds)".into()));
-        }
-        let set = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-        let (user, password, token) = (set(&cfg.username), set(&cfg.password), set(&cfg.bearer_token));
-
-        let mut headers = HeaderMap::new();
-        if let Some(org) = set(&cfg.org_id) {
-            let v = HeaderValue::from_str(&org)
-                .map_err(|_| bad("loki.org_id", "holds characters not allowed in an HTTP header".into()))?;
-            headers.insert("X-Scope-OrgID", v);
-        }
-        let auth = match (user, password, token) {
-            (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => {
-                return Err(bad(
-                    "loki.bearer_token",
-                    "set either loki.username/loki.password (basic auth) or loki.bearer_token, not both".into(),
-                ));
-            }
-            (None, Some(_), None) => {
-                return Err(bad("loki.username", "loki.password is set but loki.username is not".into()));
-            }
-            (Some(user), password, None) => Auth::Basic { user, password: password.unwrap_or_default() },
-            (None, None, Some(token)) => {
-                let mut v = HeaderValue::from_str(&format!("Bearer {token}"))
-                    .map_err(|_| bad("loki.bearer_token", "holds characters not allowed in an HTTP header".into()))?;
-                v.set_sensitive(true);
-                headers.insert(AUTHORIZATION, v);
-                Auth::None
-            }
-            (None, None, None) => Auth::None,
-        };
-
-        let mut builder = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(concat!("logcopilot/", env!("CARGO_PKG_VERSION")))
-            .gzip(true)
-            .connect_timeout(opts.timeout.min(Duration::from_secs(10)));
-        if let Some(proxy) = set(&cfg.proxy_url) {
-            let p = reqwest::Proxy::all(&proxy)
-                .map_err(|e| bad("loki.proxy_url", format!("{proxy:?} is not a proxy URL: {}", tls::chain(&e))))?;
-            builder = builder.proxy(p);
-        }
-        builder = tls::configure(builder, cfg)?;
-        let http = builder
-            .build()
-            .map_err(|e| bad("loki", format!("cannot set up the HTTP client: {}", tls::chain(&e))))?;
-        Ok(LokiClient { http, base, auth: std::sync::Arc::new(auth), opts })
+        let http = Http::new(cfg, opts.timeout, opts.retry.clone())?;
+        Ok(LokiClient { http, opts })
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -154,7 +97,7 @@ impl LokiClient {
 
     /// The base URL, credentials removed.
     pub fn base_url(&self) -> String {
-        redact(&self.base)
+        self.http.base_display()
     }
 
     // -- queries -----------------------------------------------------------
@@ -173,9 +116,17 @@ impl LokiClient {
 
     async fn query_metric(&self, req: &RangeRequest) -> Result<QueryResult, BackendError> {
         let limit = req.limit.min(MAX_LIMIT);
-        match split::plan(req.start_ns, req.end_ns, req.step(), self.opts.split_interval) {
+        match split::plan(
+            req.start_ns,
+            req.end_ns,
+            req.step(),
+            self.opts.split_interval,
+        ) {
             Plan::Whole => {
-                let r = RangeRequest { limit, ..req.clone() };
+                let r = RangeRequest {
+                    limit,
+                    ..req.clone()
+                };
                 r.validate()?;
                 self.range_once(&r).await
             }
@@ -207,11 +158,20 @@ impl LokiClient {
 
     async fn query_logs(&self, req: &RangeRequest) -> Result<QueryResult, BackendError> {
         let page = self.opts.page_size.clamp(1, MAX_LIMIT);
-        RangeRequest { limit: req.limit.min(page), ..req.clone() }.validate()?;
+        RangeRequest {
+            limit: req.limit.min(page),
+            ..req.clone()
+        }
+        .validate()?;
         let mut pager = LogPager::new(req.start_ns, req.end_ns, req.limit, page, req.direction);
         let mut first = true;
         while let Some(p) = pager.next_request() {
-            let r = RangeRequest { start_ns: p.start_ns, end_ns: p.end_ns, limit: p.limit, ..req.clone() };
+            let r = RangeRequest {
+                start_ns: p.start_ns,
+                end_ns: p.end_ns,
+                limit: p.limit,
+                ..req.clone()
+            };
             r.validate()?;
             match self.range_once(&r).await? {
                 QueryResult::Streams(s) => pager.accept(s, p.limit),
@@ -240,8 +200,8 @@ impl LokiClient {
         if let Some(step) = r.step_ns {
             params.push(("step", format_step(step)));
         }
-        let url = self.endpoint(&["loki", "api", "v1", "query_range"]);
-        let data = self.get_data(url.clone(), &params).await?;
+        let url = self.http.endpoint(&["loki", "api", "v1", "query_range"]);
+        let data = self.http.get_data(url.clone(), &params).await?;
         self.result(&url, &data)
     }
 
@@ -254,133 +214,14 @@ impl LokiClient {
             ("limit", req.limit.to_string()),
             ("direction", req.direction.as_str().to_owned()),
         ];
-        let url = self.endpoint(&["loki", "api", "v1", "query"]);
-        let data = self.get_data(url.clone(), &params).await?;
+        let url = self.http.endpoint(&["loki", "api", "v1", "query"]);
+        let data = self.http.get_data(url.clone(), &params).await?;
         self.result(&url, &data)
     }
 
-    fn result(&self, url: &Url, data: &Value) -> Result<QueryResult, BackendError> {
-        QueryResult::from_loki_data(data).map_err(|e| not_loki(url, &format!("the reply is not a Loki query result: {e}")))
-    }
-
-    /// `GET /loki/api/v1/labels`: label names seen in `[start, end]`.
-    pub async fn labels(&self, start_ns: i64, end_ns: i64) -> Result<Vec<String>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "labels"]);
-        let data = self.get_data(url.clone(), &range_params(start_ns, end_ns)).await?;
-        model::string_list(&data).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /loki/api/v1/label/<name>/values`, optionally only for streams
-    /// matching `query` (a stream selector).
-    pub async fn label_values(
-        &self,
-        name: &str,
-        start_ns: i64,
-        end_ns: i64,
-        query: Option<&str>,
-    ) -> Result<Vec<String>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "label", name, "values"]);
-        let mut params = range_params(start_ns, end_ns);
-        if let Some(q) = query {
-            params.push(("query", q.to_owned()));
-        }
-        let data = self.get_data(url.clone(), &params).await?;
-        model::string_list(&data).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /loki/api/v1/series` with one `match[]` per selector.
-    pub async fn series(&self, matchers: &[String], start_ns: i64, end_ns: i64) -> Result<Vec<Labels>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "series"]);
-        let mut params: Vec<(&str, String)> = matchers.iter().map(|m| ("match[]", m.clone())).collect();
-        params.extend(range_params(start_ns, end_ns));
-        let data = self.get_data(url.clone(), &params).await?;
-        model::label_sets(&data).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /loki/api/v1/patterns` (needs Loki's pattern ingester): patterns
-    /// of the streams of `query` with counts per `step_ns` (Loki's default
-    /// step when `None`).
-    pub async fn patterns(
-        &self,
-        query: &str,
-        start_ns: i64,
-        end_ns: i64,
-        step_ns: Option<i64>,
-    ) -> Result<Vec<Pattern>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "patterns"]);
-        let mut params = vec![("query", query.to_owned())];
-        params.extend(range_params(start_ns, end_ns));
-        if let Some(step) = step_ns {
-            if step <= 0 {
-                return Err(BackendError::BadParam {
-                    param: "step",
-                    message: "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
-                });
-            }
-            params.push(("step", format_step(step)));
-        }
-        let data = self.get_data(url.clone(), &params).await?;
-        model::patterns(&data).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /loki/api/v1/format_query`: Loki's canonical text of `query`. A
-    /// query that does not parse gives `Server { status: 400, message }` with
-    /// Loki's parse error.
-    pub async fn format_query(&self, query: &str) -> Result<String, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "format_query"]);
-        let data = self.get_data(url.clone(), &[("query", query.to_owned())]).await?;
-        data.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| not_loki(&url, "format_query answered no string"))
-    }
-
-    /// `GET /loki/api/v1/index/volume`: bytes per stream (a vector).
-    pub async fn volume(&self, query: &str, start_ns: i64, end_ns: i64) -> Result<QueryResult, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "index", "volume"]);
-        let mut params = vec![("query", query.to_owned())];
-        params.extend(range_params(start_ns, end_ns));
-        let data = self.get_data(url.clone(), &params).await?;
-        self.result(&url, &data)
-    }
-
-    /// `GET /loki/api/v1/detected_fields`: fields Loki finds in the lines.
-    pub async fn detected_fields(
-        &self,
-        query: &str,
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<DetectedField>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "detected_fields"]);
-        let mut params = vec![("query", query.to_owned())];
-        params.extend(range_params(start_ns, end_ns));
-        let body = self.get_json(url.clone(), &params).await?;
-        model::detected_fields(&body).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /loki/api/v1/detected_labels`: `(label, cardinality)`.
-    pub async fn detected_labels(
-        &self,
-        query: &str,
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<(String, u64)>, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "detected_labels"]);
-        let mut params = vec![("query", query.to_owned())];
-        params.extend(range_params(start_ns, end_ns));
-        let body = self.get_json(url.clone(), &params).await?;
-        model::detected_labels(&body).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// `GET /ready`, not retried: `Ok` when Loki says it is ready.
-    pub async fn ready(&self) -> Result<(), BackendError> {
-        self.send(Method::GET, self.endpoint(&["ready"]), &[], None, 0).await.map(|_| ())
-    }
-
-    /// `GET /loki/api/v1/status/buildinfo`.
-    pub async fn buildinfo(&self) -> Result<BuildInfo, BackendError> {
-        let url = self.endpoint(&["loki", "api", "v1", "status", "buildinfo"]);
-        let body = self.get_json(url, &[]).await?;
-        Ok(model::build_info(&body))
+    pub(super) fn result(&self, url: &Url, data: &Value) -> Result<QueryResult, BackendError> {
+        QueryResult::from_loki_data(data)
+            .map_err(|e| not_loki(url, &format!("the reply is not a Loki query result: {e}")))
     }
 
     // -- push --------------------------------------------------------------
@@ -392,110 +233,15 @@ impl LokiClient {
 
     /// `POST /loki/api/v1/push`, the JSON body gzip-compressed when `gzip`.
     pub async fn push_with(&self, streams: &[PushStream], gzip: bool) -> Result<(), BackendError> {
-        let bytes = push_body(streams, gzip).map_err(|e| BackendError::Io(format!("cannot compress the push body: {e}")))?;
-        let body = Body { bytes, content_type: "application/json", gzip };
-        let url = self.endpoint(&["loki", "api", "v1", "push"]);
-        self.send(Method::POST, url, &[], Some(&body), self.opts.retry.max_retries).await.map(|_| ())
-    }
-
-    // -- transport ---------------------------------------------------------
-
-    /// The URL of an API path below the base URL (segments are escaped).
-    fn endpoint(&self, segments: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    /// GET and unwrap Loki's `{"status":"success","data":...}`.
-    async fn get_data(&self, url: Url, params: &[(&str, String)]) -> Result<Value, BackendError> {
-        let body = self.send(Method::GET, url.clone(), params, None, self.opts.retry.max_retries).await?;
-        model::success_data(&body).map_err(|e| not_loki(&url, &e))
-    }
-
-    /// GET a JSON body that has no `data` envelope.
-    async fn get_json(&self, url: Url, params: &[(&str, String)]) -> Result<Value, BackendError> {
-        let body = self.send(Method::GET, url.clone(), params, None, self.opts.retry.max_retries).await?;
-        serde_json::from_slice(&body)
-            .map_err(|e| not_loki(&url, &format!("the reply is not JSON ({e}): {}", model::snippet(&body))))
-    }
-
-    /// Sends one request, retrying 429, 5xx and connection errors up to
-    /// `max_retries` times; returns the body of a 2xx reply.
-    async fn send(
-        &self,
-        method: Method,
-        url: Url,
-        params: &[(&str, String)],
-        body: Option<&Body>,
-        max_retries: u32,
-    ) -> Result<Vec<u8>, BackendError> {
-        let mut retry = 0u32;
-        loop {
-            let mut rb = self.http.request(method.clone(), url.clone()).timeout(self.opts.timeout);
-            if !params.is_empty() {
-                rb = rb.query(params);
-            }
-            if let Auth::Basic { user, password } = &*self.auth {
-                rb = rb.basic_auth(user, Some(password));
-            }
-            if let Some(b) = body {
-                rb = rb.header(CONTENT_TYPE, b.content_type).body(b.bytes.clone());
-                if b.gzip {
-                    rb = rb.header(CONTENT_ENCODING, "gzip");
-                }
-            }
-            let (err, wait) = match rb.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    match resp.bytes().await {
-                        Ok(bytes) if (200..300).contains(&status) => return Ok(bytes.into()),
-                        Ok(bytes) => {
-                            let err = BackendError::Server { status, message: model::error_message(&bytes, status) };
-                            if !retryable_status(status) {
-                                return Err(err);
-                            }
-                            (err, retry_after)
-                        }
-                        Err(e) => {
-                            let retryable = !e.is_timeout();
-                            let err = self.transport_error(e, &url);
-                            if !retryable {
-                                return Err(err);
-                            }
-                            (err, None)
-                        }
-                    }
-                }
-                Err(e) => {
-                    let retryable = !e.is_timeout() && (e.is_connect() || e.is_request() || e.is_body());
-                    let err = self.transport_error(e, &url);
-                    if !retryable {
-                        return Err(err);
-                    }
-                    (err, None)
-                }
-            };
-            if retry >= max_retries {
-                return Err(err);
-            }
-            tokio::time::sleep(self.opts.retry.delay(retry, wait)).await;
-            retry += 1;
-        }
-    }
-
-    fn transport_error(&self, e: reqwest::Error, url: &Url) -> BackendError {
-        if e.is_timeout() {
-            return BackendError::Timeout(self.opts.timeout);
-        }
-        BackendError::Transport { url: redact(url), message: tls::chain(&e.without_url()) }
+        let bytes = push_body(streams, gzip)
+            .map_err(|e| BackendError::Io(format!("cannot compress the push body: {e}")))?;
+        let body = Body {
+            bytes,
+            content_type: "application/json",
+            gzip,
+        };
+        let url = self.http.endpoint(&["loki", "api", "v1", "push"]);
+        self.http.post(url, &body).await
     }
 }
 
@@ -525,65 +271,8 @@ pub fn format_step(step_ns: i64) -> String {
     }
 }
 
-fn range_params(start_ns: i64, end_ns: i64) -> Vec<(&'static str, String)> {
+pub(super) fn range_params(start_ns: i64, end_ns: i64) -> Vec<(&'static str, String)> {
     vec![("start", start_ns.to_string()), ("end", end_ns.to_string())]
-}
-
-/// The JSON push body `{"streams":[{"stream":{..},"values":[["ns","line"]]}]}`.
-pub(crate) fn push_body(streams: &[PushStream], gzip: bool) -> std::io::Result<Vec<u8>> {
-    let streams: Vec<Value> = streams
-        .iter()
-        .map(|s| {
-            json!({
-                "stream": s.labels,
-                "values": s.entries.iter().map(|e| json!([e.ts.to_string(), e.line])).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let json = serde_json::to_vec(&json!({ "streams": streams }))?;
-    if !gzip {
-        return Ok(json);
-    }
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(&json)?;
-    enc.finish()
-}
-
-/// Checks `loki.base_url`: http(s), a host; the path (a prefix such as
-/// `/loki-gateway`) is kept, with or without a trailing slash.
-pub fn parse_base_url(base: Option<&str>) -> Result<Url, BackendError> {
-    let Some(text) = base.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Err(bad("loki.base_url", "is not set (the Loki address, e.g. http://localhost:3100)".into()));
-    };
-    let mut url = Url::parse(text)
-        .map_err(|e| bad("loki.base_url", format!("{text:?} is not a URL: {e} (expected e.g. http://localhost:3100)")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(bad(
-            "loki.base_url",
-            format!("{text:?} is not an http(s) address with a host (expected e.g. http://localhost:3100)"),
-        ));
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-/// The URL without credentials and query, for messages.
-fn redact(url: &Url) -> String {
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.set_query(None);
-    u.to_string()
-}
-
-fn not_loki(url: &Url, message: &str) -> BackendError {
-    BackendError::Transport { url: redact(url), message: message.to_owned() }
 }
 
 fn bad(param: &'static str, message: String) -> BackendError {
@@ -593,61 +282,43 @@ fn bad(param: &'static str, message: String) -> BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logql::value::Entry;
-
-    fn client(base: &str) -> LokiClient {
-        let cfg = LokiConfig { base_url: Some(base.into()), ..LokiConfig::default() };
-        LokiClient::new(&cfg).unwrap()
-    }
-
-    #[test]
-    fn endpoints_join_the_base_with_or_without_slash_or_prefix() {
-        let api = ["loki", "api", "v1", "labels"];
-        assert_eq!(client("http://h:3100").endpoint(&api).as_str(), "http://h:3100/loki/api/v1/labels");
-        assert_eq!(client("http://h:3100/").endpoint(&api).as_str(), "http://h:3100/loki/api/v1/labels");
-        assert_eq!(client("https://h/gw/loki-x").endpoint(&api).as_str(), "https://h/gw/loki-x/loki/api/v1/labels");
-        assert_eq!(client("https://h/gw/?a=1#f").endpoint(&api).as_str(), "https://h/gw/loki/api/v1/labels");
-        let c = client("http://h");
-        let url = c.endpoint(&["loki", "api", "v1", "label", "a/b c", "values"]);
-        assert_eq!(url.as_str(), "http://h/loki/api/v1/label/a%2Fb%20c/values");
-    }
-
-    #[test]
-    fn bad_base_urls_name_the_setting() {
-        for bad_url in [None, Some(""), Some("localhost:3100"), Some("ftp://h"), Some("http://")] {
-            let e = parse_base_url(bad_url).unwrap_err().to_string();
-            assert!(e.contains("loki.base_url"), "{bad_url:?}: {e}");
-        }
-        assert_eq!(redact(&parse_base_url(Some("http://u:p@h:1/x")).unwrap()), "http://h:1/x/");
-    }
-
-    #[test]
-    fn credentials_conflicts_and_bad_headers_are_refused() {
-        let base = LokiConfig { base_url: Some("http://h".into()), ..LokiConfig::default() };
-        let both = LokiConfig { username: Some("u".into()), bearer_token: Some("t".into()), ..base.clone() };
-        assert!(LokiClient::new(&both).unwrap_err().to_string().contains("loki.bearer_token"));
-        let pw_only = LokiConfig { password: Some("p".into()), ..base.clone() };
-        assert!(LokiClient::new(&pw_only).unwrap_err().to_string().contains("loki.username"));
-        let org = LokiConfig { org_id: Some("a\nb".into()), ..base.clone() };
-        assert!(LokiClient::new(&org).unwrap_err().to_string().contains("loki.org_id"));
-        let zero = LokiConfig { timeout_secs: 0, ..base.clone() };
-        assert!(LokiClient::new(&zero).unwrap_err().to_string().contains("loki.timeout_secs"));
-        let proxy = LokiConfig { proxy_url: Some("::not a url::".into()), ..base.clone() };
-        assert!(LokiClient::new(&proxy).unwrap_err().to_string().contains("loki.proxy_url"));
-        // Empty strings count as unset.
-        let empty = LokiConfig { username: Some(String::new()), bearer_token: Some("t".into()), ..base };
-        assert!(LokiClient::new(&empty).is_ok());
-    }
 
     #[test]
     fn options_come_from_config() {
-        let cfg = LokiConfig { timeout_secs: 7, max_retries: 2, query_limit: 100_000, ..LokiConfig::default() };
+        let cfg = LokiConfig {
+            timeout_secs: 7,
+            max_retries: 2,
+            query_limit: 100_000,
+            ..LokiConfig::default()
+        };
         let o = ClientOptions::from_config(&cfg).unwrap();
         assert_eq!(o.timeout, Duration::from_secs(7));
         assert_eq!(o.retry.max_retries, 2);
         assert_eq!(o.page_size, MAX_LIMIT);
-        let cfg = LokiConfig { query_limit: 250, ..LokiConfig::default() };
+        let cfg = LokiConfig {
+            query_limit: 250,
+            ..LokiConfig::default()
+        };
         assert_eq!(ClientOptions::from_config(&cfg).unwrap().page_size, 250);
+        let cfg = LokiConfig {
+            query_limit: 0,
+            ..LokiConfig::default()
+        };
+        assert_eq!(
+            ClientOptions::from_config(&cfg).unwrap().page_size,
+            MAX_LIMIT
+        );
+        let cfg = LokiConfig {
+            timeout_secs: 0,
+            base_url: Some("http://h".into()),
+            ..LokiConfig::default()
+        };
+        assert!(
+            LokiClient::new(&cfg)
+                .unwrap_err()
+                .to_string()
+                .contains("loki.timeout_secs")
+        );
     }
 
     #[test]
@@ -667,34 +338,62 @@ mod tests {
         assert!(!is_log_query("# only a comment"));
     }
 
-    #[test]
-    fn push_body_is_loki_json_and_gzips() {
-        let s = Stream {
-            labels: [("app".to_string(), "hdfs".to_string())].into(),
-            entries: vec![Entry { ts: 1_226_398_396_000_000_000, line: "a \"q\"".into() }],
+    #[tokio::test]
+    async fn invalid_requests_are_refused_before_sending() {
+        // Port 9 (discard) on a documentation address: never contacted.
+        let cfg = LokiConfig {
+            base_url: Some("http://192.0.2.1:9".into()),
+            ..LokiConfig::default()
         };
-        let plain = push_body(std::slice::from_ref(&s), false).unwrap();
-        let v: Value = serde_json::from_slice(&plain).unwrap();
-        assert_eq!(
-            v,
-            json!({"streams":[{"stream":{"app":"hdfs"},"values":[["1226398396000000000","a \"q\""]]}]})
+        let c = LokiClient::new(&cfg).unwrap();
+        let range = RangeRequest {
+            query: "{a=\"b\"}".into(),
+            start_ns: 10,
+            end_ns: 10,
+            step_ns: None,
+            limit: 10,
+            direction: crate::backend::Direction::Backward,
+        };
+        let e = c.query_range(&range).await.unwrap_err();
+        assert!(
+            matches!(e, BackendError::BadParam { param: "end", .. }),
+            "{e:?}"
         );
-        let gz = push_body(&[s], true).unwrap();
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
-        assert_eq!(out, plain);
-    }
-
-    #[test]
-    fn query_params_use_loki_names() {
-        // The request a range query sends, checked through reqwest's own encoding.
-        let c = client("http://h:3100");
-        let url = c.endpoint(&["loki", "api", "v1", "series"]);
-        let params = [("match[]", "{a=\"1\"}".to_string()), ("match[]", "{b=\"2\"}".to_string())];
-        let req = c.http.get(url).query(&params).query(&range_params(1, 2)).build().unwrap();
-        assert_eq!(
-            req.url().query(),
-            Some("match%5B%5D=%7Ba%3D%221%22%7D&match%5B%5D=%7Bb%3D%222%22%7D&start=1&end=2")
+        let zero = RangeRequest {
+            end_ns: 20,
+            limit: 0,
+            ..range.clone()
+        };
+        assert!(matches!(
+            c.query_range(&zero).await,
+            Err(BackendError::BadParam { param: "limit", .. })
+        ));
+        let tiny_step = RangeRequest {
+            query: "count_over_time({a=\"b\"}[1m])".into(),
+            start_ns: 0,
+            end_ns: 100 * 365 * 86_400 * 1_000_000_000,
+            step_ns: Some(1_000_000),
+            ..range.clone()
+        };
+        let e = c.query_range(&tiny_step).await.unwrap_err();
+        assert!(
+            matches!(e, BackendError::BadParam { param: "step", .. }),
+            "{e:?}"
         );
+        let e = c.patterns("{a=\"b\"}", 0, 10, Some(0)).await.unwrap_err();
+        assert!(
+            matches!(e, BackendError::BadParam { param: "step", .. }),
+            "{e:?}"
+        );
+        let instant = InstantRequest {
+            query: "x".into(),
+            time_ns: 0,
+            limit: 6000,
+            direction: range.direction,
+        };
+        assert!(matches!(
+            c.query(&instant).await,
+            Err(BackendError::BadParam { param: "limit", .. })
+        ));
     }
 }

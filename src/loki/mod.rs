@@ -4,17 +4,24 @@
 //! - [`client`]: [`LokiClient`], built from `[loki]` (base URL with or without
 //!   a path prefix, basic auth or a bearer token, `X-Scope-OrgID`, TLS files,
 //!   a proxy, a per-request timeout, retries). Queries, labels, series,
-//!   patterns, `format_query`, push.
+//!   patterns, `format_query`, push. Without `loki.proxy_url` the usual
+//!   `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` environment applies, as in logcli.
 //! - [`retry`]: 429, 5xx and connection errors are retried with exponential
 //!   backoff and jitter, honouring `Retry-After` (bounded); other 4xx never,
-//!   and neither are timeouts (the same query would time out again).
+//!   nor timeouts (the same query would time out again) nor TLS certificate
+//!   refusals.
 //! - [`split`]: metric range queries over 11,000 points per series (or a
 //!   chosen interval) are sent in step-aligned pieces and merged.
 //! - [`paging`]: log queries are read in pages of at most `query_limit`
 //!   entries up to the request's `limit`, as logcli does.
-//! - [`push`]: [`push_all`], the batching loader with a resume point.
+//! - [`push`]: [`push_all`], the batching loader; `resume` keeps its resume
+//!   point.
 //! - [`model`]: Loki's non-query replies (patterns, build info, ...), error
 //!   bodies, and the labels a defaults Loki adds.
+//! - `metadata`: labels, series, patterns, `format_query`, volume, detected
+//!   fields and labels, readiness, build info.
+//! - `http`: the reqwest client (auth, tenant, proxy), endpoint URLs, sending
+//!   with retries and turning failures into errors.
 //! - `tls`: CA file, client certificate and key.
 //!
 //! Errors are [`BackendError`](crate::backend::BackendError)s: Loki's refusal
@@ -36,14 +43,19 @@
 //! keeps them distinct). Queries can still select on the dataset's own labels.
 
 pub mod client;
+mod http;
+mod metadata;
 pub mod model;
 pub mod paging;
 pub mod push;
+mod resume;
 pub mod retry;
 pub mod split;
 mod tls;
 
 pub use client::{ClientOptions, LokiClient, PushStream};
 pub use model::{BuildInfo, DetectedField, Pattern, loki_added_labels, strip_labels};
-pub use push::{PushError, PushOptions, PushProgress, PushSummary, Rejection, push_all, rejection_hint};
+pub use push::{
+    PushError, PushOptions, PushProgress, PushSummary, Rejection, push_all, rejection_hint,
+};
 pub use retry::RetryPolicy;

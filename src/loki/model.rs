@@ -81,7 +81,10 @@ pub fn strip_labels(result: QueryResult, names: &[&str], direction: Direction) -
                     }
                     None => {
                         index.insert(labels.clone(), out.len());
-                        out.push(Stream { labels, entries: s.entries });
+                        out.push(Stream {
+                            labels,
+                            entries: s.entries,
+                        });
                     }
                 }
             }
@@ -99,7 +102,10 @@ pub fn strip_labels(result: QueryResult, names: &[&str], direction: Direction) -
                 series
                     .into_iter()
                     .zip(renamed)
-                    .map(|(s, metric)| Series { metric, points: s.points })
+                    .map(|(s, metric)| Series {
+                        metric,
+                        points: s.points,
+                    })
                     .collect(),
             )
         }
@@ -109,7 +115,10 @@ pub fn strip_labels(result: QueryResult, names: &[&str], direction: Direction) -
                 samples
                     .into_iter()
                     .zip(renamed)
-                    .map(|(s, metric)| Sample { metric, point: s.point })
+                    .map(|(s, metric)| Sample {
+                        metric,
+                        point: s.point,
+                    })
                     .collect(),
             )
         }
@@ -150,7 +159,10 @@ pub(crate) fn success_data(body: &[u8]) -> Result<Value, String> {
             "the reply has status {other:?}: {}",
             v.get("error").and_then(Value::as_str).unwrap_or_default()
         )),
-        None => Err(format!("the reply is not Loki's JSON (no status): {}", snippet(body))),
+        None => Err(format!(
+            "the reply is not Loki's JSON (no status): {}",
+            snippet(body)
+        )),
     }
 }
 
@@ -178,7 +190,11 @@ pub(crate) fn error_message(body: &[u8], status: u16) -> String {
 pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    if text.is_empty() { "(empty body)".into() } else { cut(text, 200) }
+    if text.is_empty() {
+        "(empty body)".into()
+    } else {
+        cut(text, 200)
+    }
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -198,7 +214,11 @@ pub(crate) fn string_list(data: &Value) -> Result<Vec<String>, String> {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| format!("{v} is not a string")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{v} is not a string"))
+            })
             .collect(),
         _ => Err("data is not a list".into()),
     }
@@ -245,13 +265,23 @@ pub(crate) fn patterns(data: &Value) -> Result<Vec<Pattern>, String> {
             if let Some(list) = item.get("samples").and_then(Value::as_array) {
                 for s in list {
                     let pair = s.as_array().ok_or("a pattern sample is not a pair")?;
-                    let ts = pair.first().and_then(as_i64).ok_or("bad pattern sample time")?;
-                    let n = pair.get(1).and_then(as_i64).ok_or("bad pattern sample count")?;
+                    let ts = pair
+                        .first()
+                        .and_then(as_i64)
+                        .ok_or("bad pattern sample time")?;
+                    let n = pair
+                        .get(1)
+                        .and_then(as_i64)
+                        .ok_or("bad pattern sample count")?;
                     samples.push((ts, u64::try_from(n).map_err(|_| "negative pattern count")?));
                 }
             }
             let level = item.get("level").and_then(Value::as_str).map(str::to_owned);
-            Ok(Pattern { pattern, samples, level })
+            Ok(Pattern {
+                pattern,
+                samples,
+                level,
+            })
         })
         .collect()
 }
@@ -267,7 +297,12 @@ fn as_i64(v: &Value) -> Option<i64> {
 
 /// The `/status/buildinfo` body (not wrapped in `data`).
 pub(crate) fn build_info(v: &Value) -> BuildInfo {
-    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     BuildInfo {
         version: field("version"),
         revision: field("revision"),
@@ -290,13 +325,26 @@ pub(crate) fn detected_fields(v: &Value) -> Result<Vec<DetectedField>, String> {
         .iter()
         .map(|f| {
             Ok(DetectedField {
-                label: f.get("label").and_then(Value::as_str).ok_or("a field has no label")?.to_owned(),
-                kind: f.get("type").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                label: f
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .ok_or("a field has no label")?
+                    .to_owned(),
+                kind: f
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
                 cardinality: f.get("cardinality").and_then(Value::as_u64).unwrap_or(0),
                 parsers: f
                     .get("parsers")
                     .and_then(Value::as_array)
-                    .map(|p| p.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                    .map(|p| {
+                        p.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
         })
@@ -313,8 +361,14 @@ pub(crate) fn detected_labels(v: &Value) -> Result<Vec<(String, u64)>, String> {
     labels
         .iter()
         .map(|l| {
-            let name = l.get("label").and_then(Value::as_str).ok_or("a label has no name")?;
-            Ok((name.to_owned(), l.get("cardinality").and_then(Value::as_u64).unwrap_or(0)))
+            let name = l
+                .get("label")
+                .and_then(Value::as_str)
+                .ok_or("a label has no name")?;
+            Ok((
+                name.to_owned(),
+                l.get("cardinality").and_then(Value::as_u64).unwrap_or(0),
+            ))
         })
         .collect()
 }
@@ -325,13 +379,19 @@ mod tests {
     use crate::logql::value::{Entry, Point};
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn error_text_from_json_or_plain_bodies() {
         let json = br#"{"status":"invalid-query","error":"parse error at line 1, col 57: syntax error: unexpected $end"}"#;
-        assert_eq!(error_message(json, 400), "parse error at line 1, col 57: syntax error: unexpected $end");
+        assert_eq!(
+            error_message(json, 400),
+            "parse error at line 1, col 57: syntax error: unexpected $end"
+        );
         let text = b"found duplicate series on the right hand-side;many-to-many matching not allowed: matching labels must be unique on one side\n";
         assert_eq!(
             error_message(text, 500),
@@ -345,7 +405,10 @@ mod tests {
 
     #[test]
     fn envelope_errors_say_why() {
-        assert_eq!(success_data(br#"{"status":"success","data":["a"]}"#).unwrap(), serde_json::json!(["a"]));
+        assert_eq!(
+            success_data(br#"{"status":"success","data":["a"]}"#).unwrap(),
+            serde_json::json!(["a"])
+        );
         let e = success_data(b"<html>gateway</html>").unwrap_err();
         assert!(e.contains("not JSON") && e.contains("<html>gateway"), "{e}");
         let e = success_data(br#"{"hello":1}"#).unwrap_err();
@@ -370,40 +433,77 @@ mod tests {
 
     #[test]
     fn stripping_added_labels_merges_streams_in_direction_order() {
-        let e = |ts: i64| Entry { ts, line: format!("l{ts}") };
+        let e = |ts: i64| Entry {
+            ts,
+            line: format!("l{ts}"),
+        };
         let r = QueryResult::Streams(vec![
             Stream {
-                labels: labels(&[("app", "hdfs"), ("detected_level", "info"), ("service_name", "hdfs")]),
+                labels: labels(&[
+                    ("app", "hdfs"),
+                    ("detected_level", "info"),
+                    ("service_name", "hdfs"),
+                ]),
                 entries: vec![e(9), e(5), e(1)],
             },
             Stream {
-                labels: labels(&[("app", "hdfs"), ("detected_level", "warn"), ("service_name", "hdfs")]),
+                labels: labels(&[
+                    ("app", "hdfs"),
+                    ("detected_level", "warn"),
+                    ("service_name", "hdfs"),
+                ]),
                 entries: vec![e(7), e(3)],
             },
-            Stream { labels: labels(&[("app", "ssh")]), entries: vec![e(2)] },
+            Stream {
+                labels: labels(&[("app", "ssh")]),
+                entries: vec![e(2)],
+            },
         ]);
-        let QueryResult::Streams(s) = strip_labels(r, loki_added_labels(), Direction::Backward) else {
+        let QueryResult::Streams(s) = strip_labels(r, loki_added_labels(), Direction::Backward)
+        else {
             panic!("not streams")
         };
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].labels, labels(&[("app", "hdfs")]));
-        assert_eq!(s[0].entries.iter().map(|e| e.ts).collect::<Vec<_>>(), vec![9, 7, 5, 3, 1]);
+        assert_eq!(
+            s[0].entries.iter().map(|e| e.ts).collect::<Vec<_>>(),
+            vec![9, 7, 5, 3, 1]
+        );
         assert_eq!(s[1].labels, labels(&[("app", "ssh")]));
     }
 
     #[test]
     fn stripping_keeps_metric_series_that_would_collide() {
-        let p = Point { ts_ms: 1000, value: 1.0 };
+        let p = Point {
+            ts_ms: 1000,
+            value: 1.0,
+        };
         let r = QueryResult::Vector(vec![
-            Sample { metric: labels(&[("detected_level", "INFO"), ("service_name", "hdfs")]), point: p },
-            Sample { metric: labels(&[("detected_level", "WARN"), ("service_name", "hdfs")]), point: p },
-            Sample { metric: labels(&[("app", "x"), ("service_name", "x")]), point: p },
+            Sample {
+                metric: labels(&[("detected_level", "INFO"), ("service_name", "hdfs")]),
+                point: p,
+            },
+            Sample {
+                metric: labels(&[("detected_level", "WARN"), ("service_name", "hdfs")]),
+                point: p,
+            },
+            Sample {
+                metric: labels(&[("app", "x"), ("service_name", "x")]),
+                point: p,
+            },
         ]);
-        let QueryResult::Vector(v) = strip_labels(r, loki_added_labels(), Direction::Backward) else {
+        let QueryResult::Vector(v) = strip_labels(r, loki_added_labels(), Direction::Backward)
+        else {
             panic!("not a vector")
         };
-        assert_eq!(v[0].metric.get("detected_level").map(String::as_str), Some("INFO"));
-        assert_eq!(v[1].metric.get("detected_level").map(String::as_str), Some("WARN"));
+        assert_eq!(
+            v[0].metric.get("detected_level").map(String::as_str),
+            Some("INFO")
+        );
+        assert_eq!(
+            v[1].metric.get("detected_level").map(String::as_str),
+            Some("WARN")
+        );
         assert_eq!(v[2].metric, labels(&[("app", "x")]));
     }
 

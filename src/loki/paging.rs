@@ -44,7 +44,13 @@ pub struct LogPager {
 }
 
 impl LogPager {
-    pub fn new(start_ns: i64, end_ns: i64, limit: u32, page_size: u32, direction: Direction) -> Self {
+    pub fn new(
+        start_ns: i64,
+        end_ns: i64,
+        limit: u32,
+        page_size: u32,
+        direction: Direction,
+    ) -> Self {
         LogPager {
             direction,
             start_ns,
@@ -65,7 +71,9 @@ impl LogPager {
             return None;
         }
         let seen = self.border.as_ref().map_or(0, |b| b.count);
-        let want = (self.limit - self.total).saturating_add(seen).min(self.page_size);
+        let want = (self.limit - self.total)
+            .saturating_add(seen)
+            .min(self.page_size);
         Some(PageRequest {
             start_ns: self.start_ns,
             end_ns: self.end_ns,
@@ -104,10 +112,13 @@ impl LogPager {
         let keep: HashSet<(usize, usize)> = fresh.iter().map(|&(_, si, ei)| (si, ei)).collect();
         let kept = keep.len();
 
-        let last_ts = page.iter().flat_map(|s| s.entries.iter().map(|e| e.ts)).reduce(|a, b| match self.direction {
-            Direction::Forward => a.max(b),
-            Direction::Backward => a.min(b),
-        });
+        let last_ts = page
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.ts))
+            .reduce(|a, b| match self.direction {
+                Direction::Forward => a.max(b),
+                Direction::Backward => a.min(b),
+            });
 
         let mut at_border: Vec<(Labels, String)> = Vec::new();
         for (si, s) in page.into_iter().enumerate() {
@@ -145,7 +156,11 @@ impl LogPager {
         }
         let border = match self.border.take() {
             Some(b) if b.ts == last_ts => b,
-            _ => Border { ts: last_ts, seen: HashMap::new(), count: 0 },
+            _ => Border {
+                ts: last_ts,
+                seen: HashMap::new(),
+                count: 0,
+            },
         };
         let mut border = border;
         for key in at_border {
@@ -197,8 +212,10 @@ mod tests {
 
     /// A tiny Loki: answers a page over `data` (labels, ts, line) like Loki does.
     fn serve(data: &[(&str, i64, &str)], req: PageRequest, dir: Direction) -> Vec<Stream> {
-        let mut hits: Vec<&(&str, i64, &str)> =
-            data.iter().filter(|(_, ts, _)| *ts >= req.start_ns && *ts < req.end_ns).collect();
+        let mut hits: Vec<&(&str, i64, &str)> = data
+            .iter()
+            .filter(|(_, ts, _)| *ts >= req.start_ns && *ts < req.end_ns)
+            .collect();
         match dir {
             Direction::Forward => hits.sort_by_key(|h| h.1),
             Direction::Backward => hits.sort_by_key(|h| std::cmp::Reverse(h.1)),
@@ -208,14 +225,28 @@ mod tests {
         for (app, ts, line) in hits {
             let labels: Labels = [("app".to_string(), app.to_string())].into();
             match out.iter_mut().find(|s| s.labels == labels) {
-                Some(s) => s.entries.push(Entry { ts: *ts, line: line.to_string() }),
-                None => out.push(Stream { labels, entries: vec![Entry { ts: *ts, line: line.to_string() }] }),
+                Some(s) => s.entries.push(Entry {
+                    ts: *ts,
+                    line: line.to_string(),
+                }),
+                None => out.push(Stream {
+                    labels,
+                    entries: vec![Entry {
+                        ts: *ts,
+                        line: line.to_string(),
+                    }],
+                }),
             }
         }
         out
     }
 
-    fn run(data: &[(&str, i64, &str)], limit: u32, page: u32, dir: Direction) -> (Vec<(String, i64, String)>, usize) {
+    fn run(
+        data: &[(&str, i64, &str)],
+        limit: u32,
+        page: u32,
+        dir: Direction,
+    ) -> (Vec<(String, i64, String)>, usize) {
         let mut p = LogPager::new(0, 1000, limit, page, dir);
         let mut requests = 0;
         while let Some(req) = p.next_request() {
@@ -230,7 +261,9 @@ mod tests {
             .into_iter()
             .flat_map(|s| {
                 let app = s.labels["app"].clone();
-                s.entries.into_iter().map(move |e| (app.clone(), e.ts, e.line))
+                s.entries
+                    .into_iter()
+                    .map(move |e| (app.clone(), e.ts, e.line))
             })
             .collect();
         (flat, requests)
@@ -238,9 +271,20 @@ mod tests {
 
     fn data() -> Vec<(&'static str, i64, &'static str)> {
         vec![
-            ("a", 1, "a1"), ("a", 2, "a2"), ("b", 2, "b2"), ("a", 3, "same"), ("a", 3, "same"),
-            ("b", 3, "b3"), ("a", 4, "a4"), ("b", 5, "b5"), ("a", 6, "a6"), ("a", 6, "a6x"),
-            ("b", 6, "b6"), ("a", 7, "a7"), ("b", 8, "b8"), ("a", 9, "a9"),
+            ("a", 1, "a1"),
+            ("a", 2, "a2"),
+            ("b", 2, "b2"),
+            ("a", 3, "same"),
+            ("a", 3, "same"),
+            ("b", 3, "b3"),
+            ("a", 4, "a4"),
+            ("b", 5, "b5"),
+            ("a", 6, "a6"),
+            ("a", 6, "a6x"),
+            ("b", 6, "b6"),
+            ("a", 7, "a7"),
+            ("b", 8, "b8"),
+            ("a", 9, "a9"),
         ]
     }
 
@@ -251,7 +295,10 @@ mod tests {
 
     #[test]
     fn pages_forward_without_losing_or_doubling_border_entries() {
-        let all: Vec<_> = data().iter().map(|(a, t, l)| (a.to_string(), *t, l.to_string())).collect();
+        let all: Vec<_> = data()
+            .iter()
+            .map(|(a, t, l)| (a.to_string(), *t, l.to_string()))
+            .collect();
         for page in 3..=6 {
             let (got, requests) = run(&data(), 100, page, Direction::Forward);
             assert_eq!(sorted(got), sorted(all.clone()), "page {page}");
@@ -267,7 +314,10 @@ mod tests {
         ts.sort();
         // The 6 newest: 9, 8, 7, 6, 6, 6.
         assert_eq!(ts, vec![6, 6, 6, 7, 8, 9]);
-        let all: Vec<_> = data().iter().map(|(a, t, l)| (a.to_string(), *t, l.to_string())).collect();
+        let all: Vec<_> = data()
+            .iter()
+            .map(|(a, t, l)| (a.to_string(), *t, l.to_string()))
+            .collect();
         let (got, _) = run(&data(), 1000, 4, Direction::Backward);
         assert_eq!(sorted(got), sorted(all));
     }
@@ -281,11 +331,21 @@ mod tests {
 
     #[test]
     fn steps_past_a_timestamp_holding_more_than_a_page() {
-        let crowded: Vec<(&str, i64, &str)> =
-            vec![("a", 5, "x1"), ("a", 5, "x2"), ("a", 5, "x3"), ("a", 5, "x4"), ("a", 6, "y"), ("a", 7, "z")];
+        let crowded: Vec<(&str, i64, &str)> = vec![
+            ("a", 5, "x1"),
+            ("a", 5, "x2"),
+            ("a", 5, "x3"),
+            ("a", 5, "x4"),
+            ("a", 6, "y"),
+            ("a", 7, "z"),
+        ];
         let (got, requests) = run(&crowded, 100, 2, Direction::Forward);
         let lines: Vec<&str> = got.iter().map(|g| g.2.as_str()).collect();
-        assert_eq!(lines, vec!["x1", "x2", "y", "z"], "x3 and x4 cannot be reached with pages of 2");
+        assert_eq!(
+            lines,
+            vec!["x1", "x2", "y", "z"],
+            "x3 and x4 cannot be reached with pages of 2"
+        );
         assert_eq!(requests, 3);
         let (got, _) = run(&crowded, 100, 2, Direction::Backward);
         let lines: Vec<&str> = got.iter().map(|g| g.2.as_str()).collect();
@@ -298,12 +358,27 @@ mod tests {
         let r = p.next_request().unwrap();
         assert_eq!((r.start_ns, r.limit), (0, 3));
         let l: Labels = [("app".to_string(), "a".to_string())].into();
-        let e = |ts, line: &str| Entry { ts, line: line.into() };
-        p.accept(vec![Stream { labels: l.clone(), entries: vec![e(1, "x"), e(4, "y"), e(4, "z")] }], 3);
+        let e = |ts, line: &str| Entry {
+            ts,
+            line: line.into(),
+        };
+        p.accept(
+            vec![Stream {
+                labels: l.clone(),
+                entries: vec![e(1, "x"), e(4, "y"), e(4, "z")],
+            }],
+            3,
+        );
         let r = p.next_request().unwrap();
         // 2 still wanted + 2 to be repeated at ts 4, capped at the page size.
         assert_eq!((r.start_ns, r.end_ns, r.limit), (4, 100, 3));
-        p.accept(vec![Stream { labels: l, entries: vec![e(4, "z"), e(4, "y"), e(7, "w")] }], 3);
+        p.accept(
+            vec![Stream {
+                labels: l,
+                entries: vec![e(4, "z"), e(4, "y"), e(7, "w")],
+            }],
+            3,
+        );
         assert_eq!(p.total(), 4);
         let r = p.next_request().unwrap();
         assert_eq!((r.start_ns, r.limit), (7, 2));

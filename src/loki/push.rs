@@ -2,8 +2,8 @@
 //! bytes and count, grouped into streams per batch), pushes each batch with the
 //! client's retries, reports progress, and keeps a resume point.
 //!
-//! After each acknowledged batch a small JSON state file is replaced
-//! atomically (temp file + rename) with the number of entries pushed and the
+//! At the start and after each acknowledged batch a small JSON state file is
+//! replaced atomically (temp file + rename) with the number of entries pushed and the
 //! caller's fingerprint of the input. A later run with the same fingerprint
 //! skips that many entries, so an interrupted load resumes without pushing
 //! anything twice; a different fingerprint starts over. The file is kept
@@ -17,9 +17,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::client::{LokiClient, PushStream};
+use super::resume::{ResumeState, STATE_VERSION, read_state, write_state};
 use crate::backend::BackendError;
 use crate::logql::value::{Entry, Labels, Stream};
 
@@ -39,7 +40,12 @@ pub struct PushOptions {
 
 impl Default for PushOptions {
     fn default() -> Self {
-        PushOptions { max_batch_bytes: 1 << 20, max_batch_entries: 5000, fingerprint: 0, gzip: false }
+        PushOptions {
+            max_batch_bytes: 1 << 20,
+            max_batch_entries: 5000,
+            fingerprint: 0,
+            gzip: false,
+        }
     }
 }
 
@@ -80,7 +86,12 @@ pub enum Rejection {
 pub enum PushError {
     /// Loki refused the samples; `hint` says which Loki limits to change.
     #[error("Loki refused the entries after {pushed} were pushed: {message}\n{hint}")]
-    Rejected { pushed: u64, kind: Rejection, message: String, hint: String },
+    Rejected {
+        pushed: u64,
+        kind: Rejection,
+        message: String,
+        hint: String,
+    },
     /// The push failed (after retries); `pushed` entries are safely in Loki
     /// and recorded in the state file.
     #[error("push failed after {pushed} entries were pushed: {source}")]
@@ -96,18 +107,6 @@ pub enum PushError {
     #[error("cancelled after {pushed} entries were pushed; run again to resume")]
     Cancelled { pushed: u64 },
 }
-
-/// The resume point on disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct ResumeState {
-    version: u32,
-    /// 16 hex digits (a u64 would lose precision in some JSON readers).
-    fingerprint: String,
-    /// Entries of the input already acknowledged by Loki, from its start.
-    pushed: u64,
-}
-
-const STATE_VERSION: u32 = 1;
 
 /// Pushes `entries` (in input order) to Loki in batches, resuming from
 /// `state` when its fingerprint matches `opts.fingerprint`. `cancel` is
@@ -134,8 +133,26 @@ where
         skipped += 1;
     }
     let mut done = skipped;
-    let mut summary = PushSummary { pushed: 0, skipped, batches: 0, bytes: 0 };
-    on_progress(PushProgress { done, bytes: 0, skipped });
+    // Written before the first push: a bad state path fails before anything is sent.
+    write_state(
+        state,
+        &ResumeState {
+            version: STATE_VERSION,
+            fingerprint: fingerprint.clone(),
+            pushed: done,
+        },
+    )?;
+    let mut summary = PushSummary {
+        pushed: 0,
+        skipped,
+        batches: 0,
+        bytes: 0,
+    };
+    on_progress(PushProgress {
+        done,
+        bytes: 0,
+        skipped,
+    });
 
     loop {
         if cancel.load(Ordering::SeqCst) {
@@ -153,8 +170,19 @@ where
         summary.pushed += batch.entries;
         summary.batches += 1;
         summary.bytes += batch.bytes;
-        write_state(state, &ResumeState { version: STATE_VERSION, fingerprint: fingerprint.clone(), pushed: done })?;
-        on_progress(PushProgress { done, bytes: summary.bytes, skipped });
+        write_state(
+            state,
+            &ResumeState {
+                version: STATE_VERSION,
+                fingerprint: fingerprint.clone(),
+                pushed: done,
+            },
+        )?;
+        on_progress(PushProgress {
+            done,
+            bytes: summary.bytes,
+            skipped,
+        });
     }
     Ok(summary)
 }
@@ -167,8 +195,15 @@ struct Batch {
 }
 
 impl Batch {
-    fn fill<I: Iterator<Item = (Labels, Entry)>>(input: &mut std::iter::Peekable<I>, opts: &PushOptions) -> Batch {
-        let mut batch = Batch { streams: Vec::new(), entries: 0, bytes: 0 };
+    fn fill<I: Iterator<Item = (Labels, Entry)>>(
+        input: &mut std::iter::Peekable<I>,
+        opts: &PushOptions,
+    ) -> Batch {
+        let mut batch = Batch {
+            streams: Vec::new(),
+            entries: 0,
+            bytes: 0,
+        };
         let mut index: HashMap<Labels, usize> = HashMap::new();
         let max_entries = opts.max_batch_entries.max(1) as u64;
         let max_bytes = opts.max_batch_bytes.max(1) as u64;
@@ -177,10 +212,14 @@ impl Batch {
             if !index.contains_key(labels) {
                 size += labels_bytes(labels);
             }
-            if batch.entries > 0 && (batch.entries + 1 > max_entries || batch.bytes + size > max_bytes) {
+            if batch.entries > 0
+                && (batch.entries + 1 > max_entries || batch.bytes + size > max_bytes)
+            {
                 break;
             }
-            let Some((labels, entry)) = input.next() else { break };
+            let Some((labels, entry)) = input.next() else {
+                break;
+            };
             match index.get(&labels) {
                 Some(&i) => {
                     if let Some(s) = batch.streams.get_mut(i) {
@@ -189,7 +228,10 @@ impl Batch {
                 }
                 None => {
                     index.insert(labels.clone(), batch.streams.len());
-                    batch.streams.push(Stream { labels, entries: vec![entry] });
+                    batch.streams.push(Stream {
+                        labels,
+                        entries: vec![entry],
+                    });
                 }
             }
             batch.entries += 1;
@@ -206,14 +248,48 @@ fn entry_bytes(e: &Entry) -> u64 {
 
 /// JSON size of a stream header `{"stream":{..},"values":[]},`.
 fn labels_bytes(l: &Labels) -> u64 {
-    l.iter().map(|(k, v)| (k.len() + v.len() + 6) as u64).sum::<u64>() + 26
+    l.iter()
+        .map(|(k, v)| (k.len() + v.len() + 6) as u64)
+        .sum::<u64>()
+        + 26
+}
+
+/// The JSON push body `{"streams":[{"stream":{..},"values":[["ns","line"]]}]}`,
+/// gzip-compressed when `gzip`.
+pub(crate) fn push_body(streams: &[PushStream], gzip: bool) -> std::io::Result<Vec<u8>> {
+    let streams: Vec<Value> = streams
+        .iter()
+        .map(|s| {
+            let values: Vec<Value> = s
+                .entries
+                .iter()
+                .map(|e| json!([e.ts.to_string(), e.line]))
+                .collect();
+            json!({ "stream": s.labels, "values": values })
+        })
+        .collect();
+    let json = serde_json::to_vec(&json!({ "streams": streams }))?;
+    if !gzip {
+        return Ok(json);
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&json)?;
+    enc.finish()
 }
 
 fn push_error(e: BackendError, pushed: u64) -> PushError {
-    if let BackendError::Server { status: 400..=499, message } = &e
+    if let BackendError::Server {
+        status: 400..=499,
+        message,
+    } = &e
         && let Some((kind, hint)) = rejection_hint(message)
     {
-        return PushError::Rejected { pushed, kind, message: message.clone(), hint };
+        return PushError::Rejected {
+            pushed,
+            kind,
+            message: message.clone(),
+            hint,
+        };
     }
     PushError::Backend { pushed, source: e }
 }
@@ -254,46 +330,12 @@ pub fn rejection_hint(message: &str) -> Option<(Rejection, String)> {
                 .to_owned(),
         );
     }
-    let kind = if too_old { Rejection::TooOld } else { Rejection::OutOfOrder };
+    let kind = if too_old {
+        Rejection::TooOld
+    } else {
+        Rejection::OutOfOrder
+    };
     Some((kind, hint.join("\n")))
-}
-
-fn read_state(path: &Path) -> Result<Option<ResumeState>, PushError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(state_error(path, format!("cannot read it: {e}"))),
-    };
-    let state: ResumeState = serde_json::from_str(&text).map_err(|e| {
-        state_error(path, format!("it is not a logcopilot push state ({e}); delete it to push from the start"))
-    })?;
-    if state.version != STATE_VERSION {
-        return Err(state_error(
-            path,
-            format!("unknown version {}; delete it to push from the start", state.version),
-        ));
-    }
-    Ok(Some(state))
-}
-
-/// Replaces the state file atomically: a temp file in the same folder, synced,
-/// then renamed over it.
-fn write_state(path: &Path, state: &ResumeState) -> Result<(), PushError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let fail = |what: &str, e: &dyn std::fmt::Display| state_error(path, format!("cannot {what}: {e}"));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail("create a temp file beside it", &e))?;
-    let json = serde_json::to_vec_pretty(state).map_err(|e| fail("encode it", &e))?;
-    tmp.write_all(&json).map_err(|e| fail("write it", &e))?;
-    tmp.as_file().sync_all().map_err(|e| fail("sync it", &e))?;
-    tmp.persist(path).map_err(|e| fail("rename it into place", &e.error))?;
-    Ok(())
-}
-
-fn state_error(path: &Path, message: String) -> PushError {
-    PushError::State { path: path.to_path_buf(), message }
 }
 
 #[cfg(test)]
@@ -301,47 +343,75 @@ mod tests {
     use super::*;
 
     fn item(app: &str, ts: i64, len: usize) -> (Labels, Entry) {
-        ([("app".to_string(), app.to_string())].into(), Entry { ts, line: "x".repeat(len) })
+        (
+            [("app".to_string(), app.to_string())].into(),
+            Entry {
+                ts,
+                line: "x".repeat(len),
+            },
+        )
+    }
+
+    #[test]
+    fn push_body_is_loki_json_and_gzips() {
+        let s = Stream {
+            labels: [("app".to_string(), "hdfs".to_string())].into(),
+            entries: vec![Entry {
+                ts: 1_226_398_396_000_000_000,
+                line: "a \"q\"".into(),
+            }],
+        };
+        let plain = push_body(std::slice::from_ref(&s), false).unwrap();
+        let v: Value = serde_json::from_slice(&plain).unwrap();
+        assert_eq!(
+            v,
+            json!({"streams":[{"stream":{"app":"hdfs"},"values":[["1226398396000000000","a \"q\""]]}]})
+        );
+        let gz = push_body(&[s], true).unwrap();
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+        assert_eq!(out, plain);
     }
 
     #[test]
     fn batches_by_count_and_bytes_grouped_into_streams() {
-        let data: Vec<_> = (0..10).map(|i| item(if i % 2 == 0 { "a" } else { "b" }, i, 10)).collect();
-        let opts = PushOptions { max_batch_entries: 4, ..PushOptions::default() };
+        let data: Vec<_> = (0..10)
+            .map(|i| item(if i % 2 == 0 { "a" } else { "b" }, i, 10))
+            .collect();
+        let opts = PushOptions {
+            max_batch_entries: 4,
+            ..PushOptions::default()
+        };
         let mut input = data.clone().into_iter().peekable();
         let b = Batch::fill(&mut input, &opts);
         assert_eq!(b.entries, 4);
         assert_eq!(b.streams.len(), 2);
-        assert_eq!(b.streams[0].entries.iter().map(|e| e.ts).collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(
+            b.streams[0]
+                .entries
+                .iter()
+                .map(|e| e.ts)
+                .collect::<Vec<_>>(),
+            vec![0, 2]
+        );
         let sizes: Vec<u64> = std::iter::from_fn(|| Some(Batch::fill(&mut input, &opts).entries))
             .take_while(|n| *n > 0)
             .collect();
         assert_eq!(sizes, vec![4, 2]);
 
         // Bytes: each entry is 100 + 28 bytes, the stream header 3+1+6+26.
-        let opts = PushOptions { max_batch_bytes: 300, ..PushOptions::default() };
+        let opts = PushOptions {
+            max_batch_bytes: 300,
+            ..PushOptions::default()
+        };
         let mut input = (0..5).map(|i| item("a", i, 100)).peekable();
         assert_eq!(Batch::fill(&mut input, &opts).entries, 2);
         // An entry bigger than a batch still goes, alone.
-        let mut input = vec![item("a", 0, 1000), item("a", 1, 1)].into_iter().peekable();
+        let mut input = vec![item("a", 0, 1000), item("a", 1, 1)]
+            .into_iter()
+            .peekable();
         assert_eq!(Batch::fill(&mut input, &opts).entries, 1);
         assert_eq!(Batch::fill(&mut input, &opts).entries, 1);
-    }
-
-    #[test]
-    fn state_round_trips_and_is_replaced_atomically() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("load.state.json");
-        assert_eq!(read_state(&path).unwrap(), None);
-        let s = ResumeState { version: 1, fingerprint: format!("{:016x}", u64::MAX), pushed: 42 };
-        write_state(&path, &s).unwrap();
-        write_state(&path, &ResumeState { pushed: 43, ..s.clone() }).unwrap();
-        assert_eq!(read_state(&path).unwrap().unwrap().pushed, 43);
-        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
-        assert_eq!(leftovers, 1, "no temp files left behind");
-        std::fs::write(&path, "{garbage").unwrap();
-        let e = read_state(&path).unwrap_err().to_string();
-        assert!(e.contains("load.state.json") && e.contains("delete it"), "{e}");
     }
 
     #[test]
@@ -349,7 +419,12 @@ mod tests {
         let old = "entry for stream '{app=\"hdfs\"}' has timestamp too old: 2008-11-09T20:35:32Z, oldest acceptable timestamp is: 2024-01-01T00:00:00Z";
         let (kind, hint) = rejection_hint(old).unwrap();
         assert_eq!(kind, Rejection::TooOld);
-        for needle in ["reject_old_samples: false", "reject_old_samples_max_age", "max_query_lookback: 0", "max_query_length: 0"] {
+        for needle in [
+            "reject_old_samples: false",
+            "reject_old_samples_max_age",
+            "max_query_lookback: 0",
+            "max_query_length: 0",
+        ] {
             assert!(hint.contains(needle), "missing {needle}: {hint}");
         }
         assert!(!hint.contains("unordered_writes"));
@@ -363,9 +438,28 @@ mod tests {
         assert!(hint.contains("unordered_writes: true"), "{hint}");
         assert_eq!(rejection_hint("stream limit exceeded"), None);
         // Only 4xx replies are rejections.
-        let e = push_error(BackendError::Server { status: 500, message: old.into() }, 3);
+        let e = push_error(
+            BackendError::Server {
+                status: 500,
+                message: old.into(),
+            },
+            3,
+        );
         assert!(matches!(e, PushError::Backend { pushed: 3, .. }));
-        let e = push_error(BackendError::Server { status: 400, message: old.into() }, 3);
-        assert!(matches!(e, PushError::Rejected { pushed: 3, kind: Rejection::TooOld, .. }));
+        let e = push_error(
+            BackendError::Server {
+                status: 400,
+                message: old.into(),
+            },
+            3,
+        );
+        assert!(matches!(
+            e,
+            PushError::Rejected {
+                pushed: 3,
+                kind: Rejection::TooOld,
+                ..
+            }
+        ));
     }
 }

@@ -45,7 +45,11 @@ impl RetryPolicy {
             .min(self.max_delay);
         let half = exp / 2;
         let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let jitter = if nanos == 0 { 0 } else { random_u64() % (nanos + 1) };
+        let jitter = if nanos == 0 {
+            0
+        } else {
+            random_u64() % (nanos + 1)
+        };
         half + Duration::from_nanos(jitter)
     }
 }
@@ -64,8 +68,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::UNIX_EPOCH
-        + Duration::from_secs(u64::try_from(date.timestamp()).ok()?);
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(date.timestamp()).ok()?);
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -99,7 +102,11 @@ mod tests {
                 .min(Duration::from_secs(2));
             for _ in 0..50 {
                 let d = p.delay(retry, None);
-                assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?} not in [{:?}, {full:?}]", full / 2);
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "retry {retry}: {d:?} not in [{:?}, {full:?}]",
+                    full / 2
+                );
             }
         }
         assert!(p.delay(30, None) <= Duration::from_secs(2));
@@ -115,8 +122,14 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_and_bounded() {
         let p = policy();
-        assert_eq!(p.delay(0, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(p.delay(0, Some(Duration::from_secs(3600))), Duration::from_secs(10));
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(3600))),
+            Duration::from_secs(10)
+        );
         assert_eq!(p.delay(4, Some(Duration::ZERO)), Duration::ZERO);
     }
 
@@ -130,7 +143,10 @@ mod tests {
             Some(Duration::from_secs(10))
         );
         let later = now + Duration::from_secs(100);
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", later), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", later),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
     }

@@ -48,9 +48,8 @@ pub fn plan(start_ns: i64, end_ns: i64, step_ns: i64, interval: Option<Duration>
         let iv_ns = i64::try_from(iv.as_nanos()).unwrap_or(i64::MAX);
         per_piece = per_piece.min(iv_ns / step_ns).max(2);
     }
-    let fits_interval = interval.is_none_or(|iv| {
-        u128::try_from(end_ns - start_ns).is_ok_and(|span| span <= iv.as_nanos())
-    });
+    let fits_interval = interval
+        .is_none_or(|iv| u128::try_from(end_ns - start_ns).is_ok_and(|span| span <= iv.as_nanos()));
     if steps <= MAX_POINTS && fits_interval {
         return Plan::Whole;
     }
@@ -69,8 +68,15 @@ pub fn plan(start_ns: i64, end_ns: i64, step_ns: i64, interval: Option<Duration>
             last = points - 1;
         }
         let piece_start = start_ns + first * step_ns;
-        let piece_end = if last == points - 1 { end_ns } else { start_ns + last * step_ns };
-        pieces.push(Piece { start_ns: piece_start, end_ns: piece_end });
+        let piece_end = if last == points - 1 {
+            end_ns
+        } else {
+            start_ns + last * step_ns
+        };
+        pieces.push(Piece {
+            start_ns: piece_start,
+            end_ns: piece_end,
+        });
         first = last + 1;
     }
     Plan::Pieces(pieces)
@@ -92,7 +98,12 @@ pub fn merge(parts: Vec<QueryResult>) -> Result<QueryResult, String> {
             for p in parts {
                 match p {
                     QueryResult::Matrix(s) => out.add(s),
-                    other => return Err(format!("a piece answered {} after matrix", other.result_type())),
+                    other => {
+                        return Err(format!(
+                            "a piece answered {} after matrix",
+                            other.result_type()
+                        ));
+                    }
                 }
             }
             Ok(QueryResult::Matrix(out.finish()))
@@ -102,7 +113,10 @@ pub fn merge(parts: Vec<QueryResult>) -> Result<QueryResult, String> {
             let mut index: HashMap<Labels, usize> = HashMap::new();
             for p in std::iter::once(QueryResult::Streams(streams)).chain(parts) {
                 let QueryResult::Streams(streams) = p else {
-                    return Err(format!("a piece answered {} after streams", p.result_type()));
+                    return Err(format!(
+                        "a piece answered {} after streams",
+                        p.result_type()
+                    ));
                 };
                 for s in streams {
                     match index.get(&s.labels) {
@@ -124,7 +138,10 @@ pub fn merge(parts: Vec<QueryResult>) -> Result<QueryResult, String> {
             if parts.len() == 0 {
                 Ok(other)
             } else {
-                Err(format!("cannot join {} results of a split query", other.result_type()))
+                Err(format!(
+                    "cannot join {} results of a split query",
+                    other.result_type()
+                ))
             }
         }
     }
@@ -170,15 +187,32 @@ mod tests {
     const S: i64 = 1_000_000_000;
 
     fn check_cover(start: i64, end: i64, step: i64, pieces: &[Piece]) {
-        let grid: Vec<i64> = (0..).map(|j| start + j * step).take_while(|t| *t <= end).collect();
+        let grid: Vec<i64> = (0..)
+            .map(|j| start + j * step)
+            .take_while(|t| *t <= end)
+            .collect();
         let mut covered = Vec::new();
         for p in pieces {
             assert!(p.end_ns > p.start_ns, "{p:?}");
-            assert_eq!((p.start_ns - start) % step, 0, "piece start off the grid: {p:?}");
-            assert!((p.end_ns - p.start_ns) / step <= MAX_POINTS, "piece too long: {p:?}");
-            covered.extend((0..).map(|j| p.start_ns + j * step).take_while(|t| *t <= p.end_ns));
+            assert_eq!(
+                (p.start_ns - start) % step,
+                0,
+                "piece start off the grid: {p:?}"
+            );
+            assert!(
+                (p.end_ns - p.start_ns) / step <= MAX_POINTS,
+                "piece too long: {p:?}"
+            );
+            covered.extend(
+                (0..)
+                    .map(|j| p.start_ns + j * step)
+                    .take_while(|t| *t <= p.end_ns),
+            );
         }
-        assert_eq!(covered, grid, "pieces must hold each grid point exactly once");
+        assert_eq!(
+            covered, grid,
+            "pieces must hold each grid point exactly once"
+        );
     }
 
     #[test]
@@ -206,7 +240,13 @@ mod tests {
     fn long_ranges_split_on_the_grid() {
         let pieces = split_of(plan(7, 7 + 30_000 * S, S, None));
         assert_eq!(pieces.len(), 3);
-        assert_eq!(pieces[0], Piece { start_ns: 7, end_ns: 7 + 10_999 * S });
+        assert_eq!(
+            pieces[0],
+            Piece {
+                start_ns: 7,
+                end_ns: 7 + 10_999 * S
+            }
+        );
         assert_eq!(pieces[1].start_ns, 7 + 11_000 * S);
         check_cover(7, 7 + 30_000 * S, S, &pieces);
         // An end off the grid stays the last piece's end.
@@ -233,7 +273,10 @@ mod tests {
         assert!(pieces.iter().all(|p| p.end_ns - p.start_ns <= 24 * h));
         check_cover(0, 48 * h, h, &pieces);
         // A range within the interval is sent whole.
-        assert_eq!(plan(0, 24 * h, h, Some(Duration::from_secs(24 * 3600))), Plan::Whole);
+        assert_eq!(
+            plan(0, 24 * h, h, Some(Duration::from_secs(24 * 3600))),
+            Plan::Whole
+        );
         // An interval under two steps still makes pieces Loki accepts.
         let small = split_of(plan(0, 10 * h, h, Some(Duration::from_secs(1))));
         check_cover(0, 10 * h, h, &small);
@@ -244,19 +287,39 @@ mod tests {
         let l = |v: &str| -> Labels { [("a".to_string(), v.to_string())].into() };
         let p = |t: i64, v: f64| Point { ts_ms: t, value: v };
         let a = QueryResult::Matrix(vec![
-            Series { metric: l("x"), points: vec![p(1, 1.0), p(2, 2.0)] },
-            Series { metric: l("y"), points: vec![p(2, 5.0)] },
+            Series {
+                metric: l("x"),
+                points: vec![p(1, 1.0), p(2, 2.0)],
+            },
+            Series {
+                metric: l("y"),
+                points: vec![p(2, 5.0)],
+            },
         ]);
         let b = QueryResult::Matrix(vec![
-            Series { metric: l("z"), points: vec![p(3, 9.0)] },
-            Series { metric: l("x"), points: vec![p(2, 2.0), p(3, 3.0)] },
+            Series {
+                metric: l("z"),
+                points: vec![p(3, 9.0)],
+            },
+            Series {
+                metric: l("x"),
+                points: vec![p(2, 2.0), p(3, 3.0)],
+            },
         ]);
-        let QueryResult::Matrix(m) = merge(vec![a, b]).unwrap() else { panic!() };
+        let QueryResult::Matrix(m) = merge(vec![a, b]).unwrap() else {
+            panic!()
+        };
         assert_eq!(m.len(), 3);
         assert_eq!(m[0].metric, l("x"));
         assert_eq!(m[0].points, vec![p(1, 1.0), p(2, 2.0), p(3, 3.0)]);
         assert_eq!(m[1].metric, l("y"));
         assert_eq!(m[2].metric, l("z"));
-        assert!(merge(vec![QueryResult::Matrix(vec![]), QueryResult::Scalar(p(1, 1.0))]).is_err());
+        assert!(
+            merge(vec![
+                QueryResult::Matrix(vec![]),
+                QueryResult::Scalar(p(1, 1.0))
+            ])
+            .is_err()
+        );
     }
 }

@@ -11,7 +11,10 @@ use crate::backend::BackendError;
 use crate::config::LokiConfig;
 
 /// Adds the TLS settings of `cfg` to `builder`.
-pub fn configure(mut builder: ClientBuilder, cfg: &LokiConfig) -> Result<ClientBuilder, BackendError> {
+pub fn configure(
+    mut builder: ClientBuilder,
+    cfg: &LokiConfig,
+) -> Result<ClientBuilder, BackendError> {
     if let Some(path) = &cfg.ca_cert_path {
         for cert in load_ca(path)? {
             builder = builder.add_root_certificate(cert);
@@ -43,12 +46,22 @@ pub fn configure(mut builder: ClientBuilder, cfg: &LokiConfig) -> Result<ClientB
 pub fn load_ca(path: &Path) -> Result<Vec<Certificate>, BackendError> {
     let pem = read("loki.ca_cert_path", "CA certificate", path)?;
     let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
-        bad("loki.ca_cert_path", format!("{} is not a PEM certificate file: {}", path.display(), chain(&e)))
+        bad(
+            "loki.ca_cert_path",
+            format!(
+                "{} is not a PEM certificate file: {}",
+                path.display(),
+                chain(&e)
+            ),
+        )
     })?;
     if certs.is_empty() {
         return Err(bad(
             "loki.ca_cert_path",
-            format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()),
+            format!(
+                "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                path.display()
+            ),
         ));
     }
     let mut probe = reqwest::Client::builder();
@@ -56,7 +69,14 @@ pub fn load_ca(path: &Path) -> Result<Vec<Certificate>, BackendError> {
         probe = probe.add_root_certificate(c.clone());
     }
     probe.build().map_err(|e| {
-        bad("loki.ca_cert_path", format!("{} holds an unusable certificate: {}", path.display(), chain(&e)))
+        bad(
+            "loki.ca_cert_path",
+            format!(
+                "{} holds an unusable certificate: {}",
+                path.display(),
+                chain(&e)
+            ),
+        )
     })?;
     Ok(certs)
 }
@@ -71,20 +91,30 @@ pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity, Back
         Ok(_) => {
             return Err(bad(
                 "loki.cert_path",
-                format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", cert_path.display()),
+                format!(
+                    "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    cert_path.display()
+                ),
             ));
         }
         Err(e) => {
             return Err(bad(
                 "loki.cert_path",
-                format!("{} is not a PEM certificate file: {}", cert_path.display(), chain(&e)),
+                format!(
+                    "{} is not a PEM certificate file: {}",
+                    cert_path.display(),
+                    chain(&e)
+                ),
             ));
         }
     }
     if !String::from_utf8_lossy(&key).contains("PRIVATE KEY-----") {
         return Err(bad(
             "loki.key_path",
-            format!("{} holds no PEM private key (-----BEGIN PRIVATE KEY-----)", key_path.display()),
+            format!(
+                "{} holds no PEM private key (-----BEGIN PRIVATE KEY-----)",
+                key_path.display()
+            ),
         ));
     }
     // Only the key part of the key file, then the certificates.
@@ -94,20 +124,33 @@ pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity, Back
     let identity = Identity::from_pem(&pem).map_err(|e| {
         bad(
             "loki.key_path",
-            format!("{} is not a usable PEM private key: {}", key_path.display(), chain(&e)),
-        )
-    })?;
-    reqwest::Client::builder().identity(identity.clone()).build().map_err(|e| {
-        bad(
-            "loki.key_path",
             format!(
-                "the key {} does not fit the certificate {}: {}",
+                "{} is not a usable PEM private key: {}",
                 key_path.display(),
-                cert_path.display(),
                 chain(&e)
             ),
         )
     })?;
+    reqwest::Client::builder()
+        .identity(identity.clone())
+        .build()
+        .map_err(|e| {
+            let why = chain(&e);
+            let message = if why.contains("KeyMismatch") || why.contains("not be consistent") {
+                format!(
+                    "the key {} does not fit the certificate {}: {why}",
+                    key_path.display(),
+                    cert_path.display()
+                )
+            } else {
+                format!(
+                    "{} is not a usable private key for {}: {why}",
+                    key_path.display(),
+                    cert_path.display()
+                )
+            };
+            bad("loki.key_path", message)
+        })?;
     Ok(identity)
 }
 
@@ -134,7 +177,12 @@ fn key_sections(pem: &[u8]) -> Vec<u8> {
 }
 
 fn read(setting: &'static str, what: &str, path: &Path) -> Result<Vec<u8>, BackendError> {
-    std::fs::read(path).map_err(|e| bad(setting, format!("cannot read the {what} file {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        bad(
+            setting,
+            format!("cannot read the {what} file {}: {e}", path.display()),
+        )
+    })
 }
 
 fn bad(param: &'static str, message: String) -> BackendError {
@@ -164,16 +212,30 @@ mod tests {
     fn key_sections_keep_only_keys() {
         let pem = b"-----BEGIN EC PARAMETERS-----\nBggq\n-----END EC PARAMETERS-----\n-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----\n";
         let out = String::from_utf8(key_sections(pem)).unwrap();
-        assert_eq!(out, "-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----\n");
+        assert_eq!(
+            out,
+            "-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----\n"
+        );
     }
 
     #[test]
     fn missing_files_name_setting_and_path() {
-        let e = load_ca(Path::new("/nonexistent/ca.pem")).unwrap_err().to_string();
-        assert!(e.contains("loki.ca_cert_path") && e.contains("/nonexistent/ca.pem"), "{e}");
-        let e = load_identity(Path::new("/nonexistent/c.pem"), Path::new("/nonexistent/k.pem"))
+        let e = load_ca(Path::new("/nonexistent/ca.pem"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("loki.cert_path") && e.contains("/nonexistent/c.pem"), "{e}");
+        assert!(
+            e.contains("loki.ca_cert_path") && e.contains("/nonexistent/ca.pem"),
+            "{e}"
+        );
+        let e = load_identity(
+            Path::new("/nonexistent/c.pem"),
+            Path::new("/nonexistent/k.pem"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("loki.cert_path") && e.contains("/nonexistent/c.pem"),
+            "{e}"
+        );
     }
 }
