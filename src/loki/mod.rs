@@ -34,10 +34,12 @@
 //! # A Loki at its defaults
 //! Unlike the golden setup (`discover_service_name: []`,
 //! `discover_log_levels: false`), a Loki left at its defaults adds a
-//! `service_name` label to every stream (from `service_name`, `app`, `job`,
-//! ... labels) and a `detected_level` label found in each line, which splits a
-//! pushed stream into one stream per level. Such replies parse like any other;
-//! they simply carry more labels (and `labels`/`series` list them).
+//! `service_name` label to every stream (taken from a `service_name`, `app`,
+//! `job`, ... label) and a `detected_level` found in each line (kept as
+//! structured metadata, shown in query replies as a label, so a pushed stream
+//! comes back split into one stream per level). Such replies parse like any
+//! other; they simply carry more labels (and `labels`/`series` list
+//! `service_name`).
 //! [`loki_added_labels`] names them and [`strip_labels`] removes them from a
 //! result, joining the streams they split (series are only renamed where that
 //! keeps them distinct). Queries can still select on the dataset's own labels.

@@ -71,7 +71,7 @@ impl LogPager {
             return None;
         }
         let seen = self.border.as_ref().map_or(0, |b| b.count);
-        let want = (self.limit - self.total)
+        let want = (self.limit.saturating_sub(self.total))
             .saturating_add(seen)
             .min(self.page_size);
         Some(PageRequest {
@@ -101,7 +101,7 @@ impl LogPager {
                 fresh.push((e.ts, si, ei));
             }
         }
-        let remaining = self.limit - self.total;
+        let remaining = self.limit.saturating_sub(self.total);
         if fresh.len() > remaining {
             match self.direction {
                 Direction::Forward => fresh.sort_by_key(|f| f.0),

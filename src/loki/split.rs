@@ -37,10 +37,11 @@ pub enum Plan {
 
 /// The pieces of a metric range query.
 pub fn plan(start_ns: i64, end_ns: i64, step_ns: i64, interval: Option<Duration>) -> Plan {
-    if step_ns <= 0 || end_ns <= start_ns {
-        return Plan::Whole;
-    }
-    let steps = (end_ns - start_ns) / step_ns; // points - 1
+    let span = match end_ns.checked_sub(start_ns) {
+        Some(span) if step_ns > 0 && span > 0 => span,
+        _ => return Plan::Whole,
+    };
+    let steps = span / step_ns; // points - 1
     // Points per piece: Loki allows MAX_POINTS steps, i.e. MAX_POINTS + 1 points;
     // keep one in reserve for a merged single-point tail.
     let mut per_piece = MAX_POINTS;
@@ -220,6 +221,11 @@ mod tests {
         assert_eq!(plan(0, 11_000 * S, S, None), Plan::Whole);
         assert_eq!(plan(0, 10 * S, 0, None), Plan::Whole);
         assert_eq!(plan(10 * S, 10 * S, S, None), Plan::Whole);
+        assert_eq!(
+            plan(i64::MIN, i64::MAX, S, None),
+            Plan::Whole,
+            "no overflow"
+        );
     }
 
     fn split_of(p: Plan) -> Vec<Piece> {
