@@ -333,3 +333,35 @@ async fn requests_go_through_the_configured_proxy() {
         Some("loki.invalid:3100")
     );
 }
+
+#[tokio::test]
+async fn ready_and_buildinfo() {
+    let server = LokiServer::start().await;
+    let up = Arc::new(AtomicBool::new(false));
+    let u = up.clone();
+    server.script(move |r| match r.path.as_str() {
+        "/ready" if u.load(Ordering::SeqCst) => Some(Reply::text(200, "ready\n")),
+        "/ready" => Some(Reply::text(503, "Ingester not ready: waiting for 15s after being ready")),
+        "/loki/api/v1/status/buildinfo" => Some(Reply::json(
+            200,
+            &json!({"version": "3.4.6", "revision": "abc", "branch": "HEAD", "goVersion": "go1.23.7"}),
+        )),
+        _ => None,
+    });
+    let client = client_for(&server.url, 3);
+    let (status, message) = server_error(client.ready().await);
+    assert_eq!(status, 503);
+    assert!(message.starts_with("Ingester not ready"), "{message}");
+    assert_eq!(
+        server.count("/ready"),
+        1,
+        "readiness is asked once, not retried"
+    );
+    up.store(true, Ordering::SeqCst);
+    client.ready().await.unwrap();
+    let info = client.buildinfo().await.unwrap();
+    assert_eq!(
+        (info.version.as_str(), info.go_version.as_str()),
+        ("3.4.6", "go1.23.7")
+    );
+}
