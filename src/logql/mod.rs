@@ -10,6 +10,8 @@ mod error;
 pub mod lexer;
 mod parser;
 pub mod pattern;
+mod printer;
+mod strings;
 pub mod value;
 
 pub use ast::*;

@@ -9,7 +9,6 @@
 
 mod log;
 mod names;
-mod strings;
 mod validate;
 
 #[cfg(test)]
@@ -18,6 +17,7 @@ mod tests;
 use super::ast::*;
 use super::error::ParseError;
 use super::lexer::{Token, TokenKind, tokenize};
+use super::strings;
 
 use names::{expecting, token_name};
 

@@ -1,8 +1,9 @@
 //! String literals: Go's double-quoted strings with escapes and raw
-//! backquoted strings, as Loki's lexer reads them.
+//! backquoted strings, read as Loki's lexer reads them and written back so
+//! they read the same.
 
 /// The value of a string token (`"a\tb"`, `` `raw` ``), or Loki's message.
-pub(super) fn unquote(text: &str) -> Result<String, String> {
+pub(crate) fn unquote(text: &str) -> Result<String, String> {
     if let Some(raw) = text.strip_prefix('`') {
         return raw
             .strip_suffix('`')
@@ -63,8 +64,7 @@ fn hex(chars: &mut std::str::Chars<'_>, n: usize) -> Option<u32> {
 
 /// Quotes a string so that [`unquote`] gives it back: Go's `strconv.Quote`
 /// style for the characters that need it, everything else as is.
-#[allow(dead_code)] // used by the printer (round 2)
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
