@@ -164,7 +164,7 @@ impl Display for LabelFilter {
             LabelFilter::And(a, b) => write!(f, "( {a} , {b} )"),
             LabelFilter::Or(a, b) => write!(f, "( {a} or {b} )"),
             LabelFilter::String(m) => m.fmt(f),
-            LabelFilter::Number { name, op, value } => write!(f, "{name}{op}{value}"),
+            LabelFilter::Number { name, op, value } => write!(f, "{name}{op}{}", Num(*value)),
             LabelFilter::Duration { name, op, value } => {
                 write!(f, "{name}{op}{}", format_duration(*value))
             }
@@ -198,8 +198,8 @@ impl Display for SampleExpr {
             SampleExpr::Range(r) => r.fmt(f),
             SampleExpr::Vector(v) => v.fmt(f),
             SampleExpr::BinOp(b) => b.fmt(f),
-            SampleExpr::Literal(v) => write!(f, "{v}"),
-            SampleExpr::VectorLit(v) => write!(f, "vector({v})"),
+            SampleExpr::Literal(v) => Num(*v).fmt(f),
+            SampleExpr::VectorLit(v) => write!(f, "vector({})", Num(*v)),
             SampleExpr::LabelReplace(l) => l.fmt(f),
         }
     }
@@ -209,7 +209,7 @@ impl Display for RangeAgg {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}(", self.op.name())?;
         if let Some(p) = self.param {
-            write!(f, "{p},")?;
+            write!(f, "{},", Num(p))?;
         }
         write!(f, "{})", self.range)?;
         if let Some(g) = &self.grouping {
@@ -264,7 +264,7 @@ impl Display for VectorAgg {
         }
         f.write_char('(')?;
         if let Some(p) = self.param {
-            write!(f, "{p},")?;
+            write!(f, "{},", Num(p))?;
         }
         write!(f, "{})", self.inner)
     }
@@ -314,12 +314,10 @@ impl Display for VectorMatching {
     }
 }
 
+/// ` group_left (a)`; the parentheses stay even when empty, or a
+/// parenthesised right operand would be read as the label list.
 fn group(f: &mut Formatter<'_>, word: &str, labels: &[String]) -> fmt::Result {
-    write!(f, " {word}")?;
-    if !labels.is_empty() {
-        write!(f, " ({})", labels.join(","))?;
-    }
-    Ok(())
+    write!(f, " {word} ({})", labels.join(","))
 }
 
 impl Display for LabelReplace {
@@ -333,6 +331,20 @@ impl Display for LabelReplace {
             quote(&self.src),
             quote(&self.regex)
         )
+    }
+}
+
+/// A number as LogQL reads it back: shortest form, never an exponent, and
+/// zero without a sign (Loki's lexer reads `-0` as a duration).
+struct Num(f64);
+
+impl Display for Num {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 == 0.0 {
+            f.write_char('0')
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 
@@ -439,7 +451,11 @@ mod tests {
         );
         assert_eq!(
             canon(&format!("{r} / ignoring () group_right {r}")),
-            format!("{r} / ignoring () group_right {r}")
+            format!("{r} / ignoring () group_right () {r}")
+        );
+        assert_eq!(
+            canon(&format!("{r} / on () group_left () (1 + {r})")),
+            format!("{r} / on () group_left () (1 + {r})")
         );
     }
 
