@@ -168,7 +168,9 @@ impl Display for LabelFilter {
             LabelFilter::Duration { name, op, value } => {
                 write!(f, "{name}{op}{}", format_duration(*value))
             }
-            LabelFilter::Bytes { name, op, value } => write!(f, "{name}{op}{}", format_bytes(*value)),
+            LabelFilter::Bytes { name, op, value } => {
+                write!(f, "{name}{op}{}", format_bytes(*value))
+            }
         }
     }
 }
@@ -395,7 +397,9 @@ mod tests {
             r#"{a="b"} | regexp "(?P<x>\\d+)" | pattern "<x> <_>" | unpack | decolorize"#
         );
         assert_eq!(
-            canon(r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y, z="{{.w}}" | drop a, b="c" | keep d=~"e""#),
+            canon(
+                r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y, z="{{.w}}" | drop a, b="c" | keep d=~"e""#
+            ),
             r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y,z="{{.w}}" | drop a,b="c" | keep d=~"e""#
         );
     }
@@ -410,13 +414,18 @@ mod tests {
             canon(r#"{a="b"} | x="1" y="2" or z="3", w > 1.5s and v <= 20KB"#),
             r#"{a="b"} | ( x="1" , ( y="2" or ( z="3" , ( w>1s500ms , v<=20KB ) ) ) )"#
         );
-        assert_eq!(canon(r#"{a="b"} | __error__!="" | x == -2"#), r#"{a="b"} | __error__!="" | x==-2"#);
+        assert_eq!(
+            canon(r#"{a="b"} | __error__!="" | x == -2"#),
+            r#"{a="b"} | __error__!="" | x==-2"#
+        );
     }
 
     #[test]
     fn range_and_vector_aggregations() {
         assert_eq!(
-            canon(r#"quantile_over_time(0.9, {app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__="" [20m] offset 1h) by (app)"#),
+            canon(
+                r#"quantile_over_time(0.9, {app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__="" [20m] offset 1h) by (app)"#
+            ),
             r#"quantile_over_time(0.9,{app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__=""[20m] offset 1h) by (app)"#
         );
         assert_eq!(
@@ -431,22 +440,36 @@ mod tests {
             canon(r#"topk(3, sum without (a, b) (rate({a="b"}[1h])))"#),
             r#"topk(3,sum without (a,b)(rate({a="b"}[1h])))"#
         );
-        assert_eq!(canon(r#"sum(rate({a="b"}[1h])) by (c)"#), r#"sum by (c)(rate({a="b"}[1h]))"#);
-        assert_eq!(canon(r#"sum by () (rate({a="b"}[1h]))"#), r#"sum(rate({a="b"}[1h]))"#);
+        assert_eq!(
+            canon(r#"sum(rate({a="b"}[1h])) by (c)"#),
+            r#"sum by (c)(rate({a="b"}[1h]))"#
+        );
+        assert_eq!(
+            canon(r#"sum by () (rate({a="b"}[1h]))"#),
+            r#"sum(rate({a="b"}[1h]))"#
+        );
     }
 
     #[test]
     fn binary_operators_get_parentheses_only_where_needed() {
         let r = r#"rate({a="b"}[1m])"#;
         assert_eq!(canon(&format!("{r} + {r} * 2")), format!("{r} + {r} * 2"));
-        assert_eq!(canon(&format!("({r} + {r}) * 2")), format!("({r} + {r}) * 2"));
-        assert_eq!(canon(&format!("{r} - ({r} - 1)")), format!("{r} - ({r} - 1)"));
+        assert_eq!(
+            canon(&format!("({r} + {r}) * 2")),
+            format!("({r} + {r}) * 2")
+        );
+        assert_eq!(
+            canon(&format!("{r} - ({r} - 1)")),
+            format!("{r} - ({r} - 1)")
+        );
         assert_eq!(canon("2 ^ 3 ^ 2"), "2 ^ 3 ^ 2");
         assert_eq!(canon("(2 ^ 3) ^ 2"), "(2 ^ 3) ^ 2");
         assert_eq!(canon("-2 ^ 2"), "-2 ^ 2");
         assert_eq!(canon("1 - -2"), "1 - -2");
         assert_eq!(
-            canon(&format!("{r} > bool on (a) group_left (b) {r} or vector(0)")),
+            canon(&format!(
+                "{r} > bool on (a) group_left (b) {r} or vector(0)"
+            )),
             format!("{r} > bool on (a) group_left (b) {r} or vector(0)")
         );
         assert_eq!(

@@ -40,8 +40,14 @@ fn golden_queries(file: &str) -> Vec<(String, String)> {
 fn golden_queries_parse_like_loki() {
     let queries = golden_queries("queries.jsonl");
     let errors: std::collections::HashMap<&str, &str> = [
-        ("v30", "parse error at line 1, col 17: syntax error: unexpected $end, expecting } or ,"),
-        ("v31", "parse error at line 1, col 33: syntax error: unexpected )"),
+        (
+            "v30",
+            "parse error at line 1, col 17: syntax error: unexpected $end, expecting } or ,",
+        ),
+        (
+            "v31",
+            "parse error at line 1, col 33: syntax error: unexpected )",
+        ),
     ]
     .into_iter()
     .collect();
@@ -99,7 +105,11 @@ fn selector_shapes() {
     assert_eq!(log.matchers[2].op, MatchOp::Re);
     assert_eq!(
         parse_selector(r#"{app="x"}"#).unwrap(),
-        vec![Matcher { name: "app".into(), op: MatchOp::Eq, value: "x".into() }]
+        vec![Matcher {
+            name: "app".into(),
+            op: MatchOp::Eq,
+            value: "x".into()
+        }]
     );
     assert_eq!(
         parse_selector(r#"{app="x"} |= "y""#).unwrap_err().message,
@@ -114,7 +124,11 @@ fn every_golden_query_round_trips_through_the_printer() {
         for (id, q) in golden_queries(file) {
             let Ok(e) = parse(&q) else { continue };
             let printed = e.to_string();
-            assert_eq!(parse(&printed).as_ref(), Ok(&e), "{id}: {q} printed as {printed}");
+            assert_eq!(
+                parse(&printed).as_ref(),
+                Ok(&e),
+                "{id}: {q} printed as {printed}"
+            );
             count += 1;
         }
     }
@@ -143,11 +157,21 @@ fn lit(v: f64) -> SampleExpr {
 }
 
 fn bin(op: BinOpKind, lhs: SampleExpr, rhs: SampleExpr) -> SampleExpr {
-    SampleExpr::BinOp(Box::new(BinOp { op, lhs, rhs, return_bool: false, matching: None }))
+    SampleExpr::BinOp(Box::new(BinOp {
+        op,
+        lhs,
+        rhs,
+        return_bool: false,
+        matching: None,
+    }))
 }
 
 fn m(name: &str, op: MatchOp, value: &str) -> Matcher {
-    Matcher { name: name.into(), op, value: value.into() }
+    Matcher {
+        name: name.into(),
+        op,
+        value: value.into(),
+    }
 }
 
 #[test]
@@ -156,9 +180,18 @@ fn line_filters_chain_and_or() {
     assert_eq!(
         l.pipeline,
         vec![
-            Stage::LineFilter(LineFilter { op: FilterOp::Contains, values: vec!["x".into(), "y".into()] }),
-            Stage::LineFilter(LineFilter { op: FilterOp::NotContains, values: vec!["z".into()] }),
-            Stage::LineFilter(LineFilter { op: FilterOp::Pattern, values: vec!["<_> a".into()] }),
+            Stage::LineFilter(LineFilter {
+                op: FilterOp::Contains,
+                values: vec!["x".into(), "y".into()]
+            }),
+            Stage::LineFilter(LineFilter {
+                op: FilterOp::NotContains,
+                values: vec!["z".into()]
+            }),
+            Stage::LineFilter(LineFilter {
+                op: FilterOp::Pattern,
+                values: vec!["<_> a".into()]
+            }),
         ]
     );
 }
@@ -169,8 +202,14 @@ fn parsers_with_params_and_flags() {
     assert_eq!(
         l.pipeline[0],
         Stage::Parser(ParserStage::Json(vec![
-            ExtractParam { label: "a".into(), expr: "b.c".into() },
-            ExtractParam { label: "d".into(), expr: "d".into() },
+            ExtractParam {
+                label: "a".into(),
+                expr: "b.c".into()
+            },
+            ExtractParam {
+                label: "d".into(),
+                expr: "d".into()
+            },
         ]))
     );
     assert_eq!(
@@ -178,7 +217,10 @@ fn parsers_with_params_and_flags() {
         Stage::Parser(ParserStage::Logfmt {
             strict: true,
             keep_empty: true,
-            params: vec![ExtractParam { label: "e".into(), expr: "e".into() }],
+            params: vec![ExtractParam {
+                label: "e".into(),
+                expr: "e".into()
+            }],
         })
     );
     assert_eq!(l.pipeline[2], Stage::Parser(ParserStage::Unpack));
@@ -187,13 +229,28 @@ fn parsers_with_params_and_flags() {
 #[test]
 fn label_filter_values_and_precedence() {
     let l = log(r#"{a="b"} | a > 1.5 and b <= 10ms or c != 20KiB, d=~"x.*""#);
-    let num = LabelFilter::Number { name: "a".into(), op: CmpOp::Gt, value: 1.5 };
-    let dur = LabelFilter::Duration { name: "b".into(), op: CmpOp::Le, value: 10_000_000 };
-    let bytes = LabelFilter::Bytes { name: "c".into(), op: CmpOp::Neq, value: 20 * 1024 };
+    let num = LabelFilter::Number {
+        name: "a".into(),
+        op: CmpOp::Gt,
+        value: 1.5,
+    };
+    let dur = LabelFilter::Duration {
+        name: "b".into(),
+        op: CmpOp::Le,
+        value: 10_000_000,
+    };
+    let bytes = LabelFilter::Bytes {
+        name: "c".into(),
+        op: CmpOp::Neq,
+        value: 20 * 1024,
+    };
     let re = LabelFilter::String(m("d", MatchOp::Re, "x.*"));
     let and = |a, b| LabelFilter::And(Box::new(a), Box::new(b));
     let or = |a, b| LabelFilter::Or(Box::new(a), Box::new(b));
-    assert_eq!(l.pipeline, vec![Stage::LabelFilter(or(and(num, dur), and(bytes, re)))]);
+    assert_eq!(
+        l.pipeline,
+        vec![Stage::LabelFilter(or(and(num, dur), and(bytes, re)))]
+    );
 
     let l = log(r#"{a="b"} | (x="1" or y="2") z="3""#);
     let x = LabelFilter::String(m("x", MatchOp::Eq, "1"));
@@ -202,37 +259,79 @@ fn label_filter_values_and_precedence() {
     assert_eq!(l.pipeline, vec![Stage::LabelFilter(and(or(x, y), z))]);
 
     let l = log(r#"{a="b"} | x = 5 | y == -2 | z = "5""#);
-    assert_eq!(l.pipeline[0], Stage::LabelFilter(LabelFilter::Number { name: "x".into(), op: CmpOp::Eq, value: 5.0 }));
-    assert_eq!(l.pipeline[1], Stage::LabelFilter(LabelFilter::Number { name: "y".into(), op: CmpOp::Eq, value: -2.0 }));
-    assert_eq!(l.pipeline[2], Stage::LabelFilter(LabelFilter::String(m("z", MatchOp::Eq, "5"))));
+    assert_eq!(
+        l.pipeline[0],
+        Stage::LabelFilter(LabelFilter::Number {
+            name: "x".into(),
+            op: CmpOp::Eq,
+            value: 5.0
+        })
+    );
+    assert_eq!(
+        l.pipeline[1],
+        Stage::LabelFilter(LabelFilter::Number {
+            name: "y".into(),
+            op: CmpOp::Eq,
+            value: -2.0
+        })
+    );
+    assert_eq!(
+        l.pipeline[2],
+        Stage::LabelFilter(LabelFilter::String(m("z", MatchOp::Eq, "5")))
+    );
 }
 
 #[test]
 fn formatters_drop_keep() {
-    let l = log(r#"{a="b"} | line_format "{{.x}}" | label_format a=b, c="{{.d}}" | drop e, f!="g" | keep h | decolorize"#);
+    let l = log(
+        r#"{a="b"} | line_format "{{.x}}" | label_format a=b, c="{{.d}}" | drop e, f!="g" | keep h | decolorize"#,
+    );
     assert_eq!(l.pipeline[0], Stage::LineFormat("{{.x}}".into()));
     assert_eq!(
         l.pipeline[1],
         Stage::LabelFormat(vec![
-            LabelFmt::Rename { dst: "a".into(), src: "b".into() },
-            LabelFmt::Template { dst: "c".into(), template: "{{.d}}".into() },
+            LabelFmt::Rename {
+                dst: "a".into(),
+                src: "b".into()
+            },
+            LabelFmt::Template {
+                dst: "c".into(),
+                template: "{{.d}}".into()
+            },
         ])
     );
     assert_eq!(
         l.pipeline[2],
         Stage::Drop(vec![
-            LabelSel { name: "e".into(), matcher: None },
-            LabelSel { name: "f".into(), matcher: Some((MatchOp::Neq, "g".into())) },
+            LabelSel {
+                name: "e".into(),
+                matcher: None
+            },
+            LabelSel {
+                name: "f".into(),
+                matcher: Some((MatchOp::Neq, "g".into()))
+            },
         ])
     );
-    assert_eq!(l.pipeline[3], Stage::Keep(vec![LabelSel { name: "h".into(), matcher: None }]));
+    assert_eq!(
+        l.pipeline[3],
+        Stage::Keep(vec![LabelSel {
+            name: "h".into(),
+            matcher: None
+        }])
+    );
     assert_eq!(l.pipeline[4], Stage::Decolorize);
 }
 
 #[test]
 fn range_aggregation_forms() {
-    let SampleExpr::Range(r) = sample(r#"rate({a="b"} |= "x" [5m] offset 1h)"#) else { panic!() };
-    assert_eq!((r.op, r.range.range, r.range.offset), (RangeOp::Rate, 300_000_000_000, 3_600_000_000_000));
+    let SampleExpr::Range(r) = sample(r#"rate({a="b"} |= "x" [5m] offset 1h)"#) else {
+        panic!()
+    };
+    assert_eq!(
+        (r.op, r.range.range, r.range.offset),
+        (RangeOp::Rate, 300_000_000_000, 3_600_000_000_000)
+    );
     assert_eq!(r.range.log.pipeline.len(), 1);
 
     let a = sample(r#"count_over_time({a="b"}[5m] |= "x")"#);
@@ -261,8 +360,17 @@ fn range_aggregation_forms() {
     };
     assert_eq!(r.param, Some(0.99));
     let u = r.range.unwrap.expect("unwrap");
-    assert_eq!((u.label.as_str(), u.conv, u.post_filters.len()), ("t", UnwrapConv::Duration, 1));
-    assert_eq!(r.grouping, Some(Grouping { without: true, labels: vec!["x".into()] }));
+    assert_eq!(
+        (u.label.as_str(), u.conv, u.post_filters.len()),
+        ("t", UnwrapConv::Duration, 1)
+    );
+    assert_eq!(
+        r.grouping,
+        Some(Grouping {
+            without: true,
+            labels: vec!["x".into()]
+        })
+    );
 }
 
 #[test]
@@ -270,29 +378,62 @@ fn vector_aggregations() {
     let a = sample(r#"sum by (a, b) (rate({a="b"}[5m]))"#);
     let b = sample(r#"sum(rate({a="b"}[5m])) by (a,b)"#);
     assert_eq!(a, b);
-    let SampleExpr::Vector(v) = sample(r#"bottomk(2, count_over_time({a="b"}[5m]))"#) else { panic!() };
+    let SampleExpr::Vector(v) = sample(r#"bottomk(2, count_over_time({a="b"}[5m]))"#) else {
+        panic!()
+    };
     assert_eq!((v.op, v.param), (VectorOp::Bottomk, Some(2.0)));
-    let SampleExpr::Vector(v) = sample(r#"count(sum(1 + count_over_time({a="b"}[5m])))"#) else { panic!() };
+    let SampleExpr::Vector(v) = sample(r#"count(sum(1 + count_over_time({a="b"}[5m])))"#) else {
+        panic!()
+    };
     assert_eq!(v.op, VectorOp::Count);
-    let SampleExpr::Vector(v) = sample(r#"sum without () (rate({a="b"}[5m]))"#) else { panic!() };
-    assert_eq!(v.grouping, Some(Grouping { without: true, labels: vec![] }));
-    let SampleExpr::Vector(v) = sample(r#"sort_desc(rate({a="b"}[5m]))"#) else { panic!() };
+    let SampleExpr::Vector(v) = sample(r#"sum without () (rate({a="b"}[5m]))"#) else {
+        panic!()
+    };
+    assert_eq!(
+        v.grouping,
+        Some(Grouping {
+            without: true,
+            labels: vec![]
+        })
+    );
+    let SampleExpr::Vector(v) = sample(r#"sort_desc(rate({a="b"}[5m]))"#) else {
+        panic!()
+    };
     assert_eq!(v.op, VectorOp::SortDesc);
 }
 
 #[test]
 fn binary_precedence_and_associativity() {
     use BinOpKind::*;
-    assert_eq!(sample("1 + 2 * 3"), bin(Add, lit(1.0), bin(Mul, lit(2.0), lit(3.0))));
-    assert_eq!(sample("1 - 2 - 3"), bin(Sub, bin(Sub, lit(1.0), lit(2.0)), lit(3.0)));
-    assert_eq!(sample("2 ^ 3 ^ 2"), bin(Pow, lit(2.0), bin(Pow, lit(3.0), lit(2.0))));
-    assert_eq!(sample("(1 + 2) * 3"), bin(Mul, bin(Add, lit(1.0), lit(2.0)), lit(3.0)));
-    assert_eq!(sample("1 > 2 + 3"), bin(Gt, lit(1.0), bin(Add, lit(2.0), lit(3.0))));
+    assert_eq!(
+        sample("1 + 2 * 3"),
+        bin(Add, lit(1.0), bin(Mul, lit(2.0), lit(3.0)))
+    );
+    assert_eq!(
+        sample("1 - 2 - 3"),
+        bin(Sub, bin(Sub, lit(1.0), lit(2.0)), lit(3.0))
+    );
+    assert_eq!(
+        sample("2 ^ 3 ^ 2"),
+        bin(Pow, lit(2.0), bin(Pow, lit(3.0), lit(2.0)))
+    );
+    assert_eq!(
+        sample("(1 + 2) * 3"),
+        bin(Mul, bin(Add, lit(1.0), lit(2.0)), lit(3.0))
+    );
+    assert_eq!(
+        sample("1 > 2 + 3"),
+        bin(Gt, lit(1.0), bin(Add, lit(2.0), lit(3.0)))
+    );
     assert_eq!(sample("-1 + +2"), bin(Add, lit(-1.0), lit(2.0)));
     let r = r#"rate({a="b"}[1m])"#;
-    let SampleExpr::BinOp(b) = sample(&format!("{r} or {r} and {r} unless {r}")) else { panic!() };
+    let SampleExpr::BinOp(b) = sample(&format!("{r} or {r} and {r} unless {r}")) else {
+        panic!()
+    };
     assert_eq!(b.op, Or);
-    let SampleExpr::BinOp(b) = sample(&format!("{r} > bool on (x, y) group_right (z) {r}")) else { panic!() };
+    let SampleExpr::BinOp(b) = sample(&format!("{r} > bool on (x, y) group_right (z) {r}")) else {
+        panic!()
+    };
     assert!(b.return_bool);
     assert_eq!(
         b.matching,
@@ -312,7 +453,15 @@ fn label_replace_arguments() {
     else {
         panic!()
     };
-    assert_eq!((l.dst.as_str(), l.replacement.as_str(), l.src.as_str(), l.regex.as_str()), ("dst", "$1-x", "src", "(.*)"));
+    assert_eq!(
+        (
+            l.dst.as_str(),
+            l.replacement.as_str(),
+            l.src.as_str(),
+            l.regex.as_str()
+        ),
+        ("dst", "$1-x", "src", "(.*)")
+    );
 }
 
 #[test]
@@ -332,12 +481,23 @@ fn keywords_functions_and_comments() {
 
 #[test]
 fn selectors_must_select_something() {
-    for bad in [r#"{}"#, r#"{a=""}"#, r#"{a=~".*"}"#, r#"{a!~".+"}"#, r#"{a="", b=~".*"}"#] {
+    for bad in [
+        r#"{}"#,
+        r#"{a=""}"#,
+        r#"{a=~".*"}"#,
+        r#"{a!~".+"}"#,
+        r#"{a="", b=~".*"}"#,
+    ] {
         let e = err(bad);
         assert_eq!(e.message, validate::EMPTY_SELECTOR, "{bad}");
         assert_eq!((e.line, e.col), (1, 1), "{bad}");
     }
-    for good in [r#"{a!=""}"#, r#"{a=~".+"}"#, r#"{a="", b="c"}"#, r#"{a!~".*"}"#] {
+    for good in [
+        r#"{a!=""}"#,
+        r#"{a=~".+"}"#,
+        r#"{a="", b="c"}"#,
+        r#"{a!~".*"}"#,
+    ] {
         ok(good);
     }
     let e = err(r#"rate({a="b"}[1m]) / rate({c=""}[1m])"#);
@@ -349,56 +509,286 @@ fn selectors_must_select_something() {
 /// (query, line, col, message)
 const ERRORS: &[(&str, usize, usize, &str)] = &[
     (r#"{a="b}"#, 1, 4, "literal not terminated"),
-    (r#"{a=~"("}"#, 1, 5, "error parsing regexp: unclosed group: `(`"),
-    (r#"{a="b"} |~ "[a""#, 1, 12, "error parsing regexp: unclosed character class: `[a`"),
-    (r#"count_over_time({a="b"})"#, 1, 24, "syntax error: unexpected )"),
-    (r#"foo({a="b"})"#, 1, 1, "syntax error: unexpected IDENTIFIER"),
-    (r#"{a="b"} @"#, 1, 9, "syntax error: unexpected character \"@\""),
+    (
+        r#"{a=~"("}"#,
+        1,
+        5,
+        "error parsing regexp: unclosed group: `(`",
+    ),
+    (
+        r#"{a="b"} |~ "[a""#,
+        1,
+        12,
+        "error parsing regexp: unclosed character class: `[a`",
+    ),
+    (
+        r#"count_over_time({a="b"})"#,
+        1,
+        24,
+        "syntax error: unexpected )",
+    ),
+    (
+        r#"foo({a="b"})"#,
+        1,
+        1,
+        "syntax error: unexpected IDENTIFIER",
+    ),
+    (
+        r#"{a="b"} @"#,
+        1,
+        9,
+        "syntax error: unexpected character \"@\"",
+    ),
     (r#"{a="b"} x"#, 1, 9, "syntax error: unexpected IDENTIFIER"),
-    (r#"sum(rate({a="b"}[1m])) )"#, 1, 24, "syntax error: unexpected )"),
-    (r#"{"#, 1, 2, "syntax error: unexpected $end, expecting IDENTIFIER or }"),
-    (r#"{a}"#, 1, 3, "syntax error: unexpected }, expecting = or =~ or !~ or !="),
-    (r#"{a=}"#, 1, 4, "syntax error: unexpected }, expecting STRING"),
-    (r#"{a="b",}"#, 1, 8, "syntax error: unexpected }, expecting IDENTIFIER"),
-    (r#"{a="b"} |= "x" or"#, 1, 18, "syntax error: unexpected $end, expecting STRING or ip"),
-    (r#"{a="b"} | line_format 5"#, 1, 23, "syntax error: unexpected NUMBER, expecting STRING"),
+    (
+        r#"sum(rate({a="b"}[1m])) )"#,
+        1,
+        24,
+        "syntax error: unexpected )",
+    ),
+    (
+        r#"{"#,
+        1,
+        2,
+        "syntax error: unexpected $end, expecting IDENTIFIER or }",
+    ),
+    (
+        r#"{a}"#,
+        1,
+        3,
+        "syntax error: unexpected }, expecting = or =~ or !~ or !=",
+    ),
+    (
+        r#"{a=}"#,
+        1,
+        4,
+        "syntax error: unexpected }, expecting STRING",
+    ),
+    (
+        r#"{a="b",}"#,
+        1,
+        8,
+        "syntax error: unexpected }, expecting IDENTIFIER",
+    ),
+    (
+        r#"{a="b"} |= "x" or"#,
+        1,
+        18,
+        "syntax error: unexpected $end, expecting STRING or ip",
+    ),
+    (
+        r#"{a="b"} | line_format 5"#,
+        1,
+        23,
+        "syntax error: unexpected NUMBER, expecting STRING",
+    ),
     (r#"{a="\q"}"#, 1, 4, "invalid char escape"),
-    ("{a=\"b\"}\n| json\n| x >", 3, 6, "syntax error: unexpected $end"),
-    (r#"rate({a="b"}[5x])"#, 1, 13, "not a valid duration string: \"5x\""),
-    (r#"rate({a="b"}[5m)"#, 1, 13, "missing closing ']' in duration"),
-    (r#"rate({a="b"}[1.5s])"#, 1, 13, "not a valid duration string: \"1.5s\""),
-    (r#"{a="b"} | unwrap x"#, 1, 11, "syntax error: unexpected unwrap"),
+    (
+        "{a=\"b\"}\n| json\n| x >",
+        3,
+        6,
+        "syntax error: unexpected $end",
+    ),
+    (
+        r#"rate({a="b"}[5x])"#,
+        1,
+        13,
+        "not a valid duration string: \"5x\"",
+    ),
+    (
+        r#"rate({a="b"}[5m)"#,
+        1,
+        13,
+        "missing closing ']' in duration",
+    ),
+    (
+        r#"rate({a="b"}[1.5s])"#,
+        1,
+        13,
+        "not a valid duration string: \"1.5s\"",
+    ),
+    (
+        r#"{a="b"} | unwrap x"#,
+        1,
+        11,
+        "syntax error: unexpected unwrap",
+    ),
     (r#"{a="b"}[5m]"#, 1, 8, "syntax error: unexpected RANGE"),
-    (r#"sum by (a) (rate({a="b"}[1m])) by (b)"#, 1, 32, "syntax error: unexpected by"),
-    (r#"count_over_time({a="b"} | unwrap x [5m])"#, 1, 1, "invalid aggregation count_over_time with unwrap"),
-    (r#"bytes_rate({a="b"} | unwrap x [5m])"#, 1, 1, "invalid aggregation bytes_rate with unwrap"),
-    (r#"sum_over_time({a="b"}[5m])"#, 1, 1, "invalid aggregation sum_over_time without unwrap"),
-    (r#"count_over_time({a="b"}[5m]) by (x)"#, 1, 1, "grouping not allowed for count_over_time aggregation"),
-    (r#"sum_over_time({a="b"} | unwrap x [5m]) by (x)"#, 1, 1, "grouping not allowed for sum_over_time aggregation"),
-    (r#"quantile_over_time({a="b"} | unwrap x [5m])"#, 1, 1, "parameter required for operation quantile_over_time"),
-    (r#"rate(5, {a="b"}[5m])"#, 1, 6, "parameter 5 not supported for operation rate"),
-    (r#"topk(rate({a="b"}[5m]))"#, 1, 1, "parameter required for operation topk"),
-    (r#"topk(0, rate({a="b"}[5m]))"#, 1, 6, "invalid parameter (must be greater than 0) topk(0"),
-    (r#"topk(1.5, rate({a="b"}[5m]))"#, 1, 6, "invalid parameter topk(1.5,"),
-    (r#"sum(2, rate({a="b"}[5m]))"#, 1, 5, "unsupported parameter for operation sum(2,"),
-    (r#"sort by (a) (rate({a="b"}[5m]))"#, 1, 1, "sort and sort_desc doesn't allow grouping by "),
-    (r#"{a="b"} + 1"#, 1, 9, "unexpected type for left leg of binary operation (+): *syntax.MatchersExpr"),
-    (r#"1 / {a="b"} |= "x""#, 1, 3, "unexpected type for right leg of binary operation (/): *syntax.PipelineExpr"),
-    (r#"1 or rate({a="b"}[5m])"#, 1, 3, "unexpected literal for left leg of logical/set binary operation (or): 1.000000"),
+    (
+        r#"sum by (a) (rate({a="b"}[1m])) by (b)"#,
+        1,
+        32,
+        "syntax error: unexpected by",
+    ),
+    (
+        r#"count_over_time({a="b"} | unwrap x [5m])"#,
+        1,
+        1,
+        "invalid aggregation count_over_time with unwrap",
+    ),
+    (
+        r#"bytes_rate({a="b"} | unwrap x [5m])"#,
+        1,
+        1,
+        "invalid aggregation bytes_rate with unwrap",
+    ),
+    (
+        r#"sum_over_time({a="b"}[5m])"#,
+        1,
+        1,
+        "invalid aggregation sum_over_time without unwrap",
+    ),
+    (
+        r#"count_over_time({a="b"}[5m]) by (x)"#,
+        1,
+        1,
+        "grouping not allowed for count_over_time aggregation",
+    ),
+    (
+        r#"sum_over_time({a="b"} | unwrap x [5m]) by (x)"#,
+        1,
+        1,
+        "grouping not allowed for sum_over_time aggregation",
+    ),
+    (
+        r#"quantile_over_time({a="b"} | unwrap x [5m])"#,
+        1,
+        1,
+        "parameter required for operation quantile_over_time",
+    ),
+    (
+        r#"rate(5, {a="b"}[5m])"#,
+        1,
+        6,
+        "parameter 5 not supported for operation rate",
+    ),
+    (
+        r#"topk(rate({a="b"}[5m]))"#,
+        1,
+        1,
+        "parameter required for operation topk",
+    ),
+    (
+        r#"topk(0, rate({a="b"}[5m]))"#,
+        1,
+        6,
+        "invalid parameter (must be greater than 0) topk(0",
+    ),
+    (
+        r#"topk(1.5, rate({a="b"}[5m]))"#,
+        1,
+        6,
+        "invalid parameter topk(1.5,",
+    ),
+    (
+        r#"sum(2, rate({a="b"}[5m]))"#,
+        1,
+        5,
+        "unsupported parameter for operation sum(2,",
+    ),
+    (
+        r#"sort by (a) (rate({a="b"}[5m]))"#,
+        1,
+        1,
+        "sort and sort_desc doesn't allow grouping by ",
+    ),
+    (
+        r#"{a="b"} + 1"#,
+        1,
+        9,
+        "unexpected type for left leg of binary operation (+): *syntax.MatchersExpr",
+    ),
+    (
+        r#"1 / {a="b"} |= "x""#,
+        1,
+        3,
+        "unexpected type for right leg of binary operation (/): *syntax.PipelineExpr",
+    ),
+    (
+        r#"1 or rate({a="b"}[5m])"#,
+        1,
+        3,
+        "unexpected literal for left leg of logical/set binary operation (or): 1.000000",
+    ),
     (r#"sum({a="b"})"#, 1, 12, "syntax error: unexpected )"),
-    (r#"{a="b"} | regexp "(\\d+)""#, 1, 18, "invalid regexp parser: invalid extracted label name ''"),
-    (r#"{a="b"} | regexp "x""#, 1, 18, "invalid regexp parser: at least one named capture must be supplied"),
-    (r#"{a="b"} | pattern "<a><b>""#, 1, 19, "invalid pattern parser: found consecutive capture '<b>': invalid expression"),
-    (r#"{a="b"} | pattern "<_> x""#, 1, 19, "invalid pattern parser: at least one capture is required"),
-    (r#"label_replace(rate({a="b"}[1m]), "1x", "", "s", ".*")"#, 1, 1, "invalid destination label name in label_replace: 1x"),
-    (r#"1e400"#, 1, 1, "unable to parse literal as a float: strconv.ParseFloat: parsing \"1e400\": value out of range"),
-    (r#"- (1)"#, 1, 3, "syntax error: unexpected (, expecting NUMBER"),
-    (r#"vector(x)"#, 1, 8, "syntax error: unexpected IDENTIFIER, expecting NUMBER"),
-    (r#"{a="b"} | json x="#, 1, 18, "syntax error: unexpected $end, expecting STRING"),
-    (r#"sum by (a,) (x)"#, 1, 11, "syntax error: unexpected ), expecting IDENTIFIER"),
-    (r#"{a="b"} | logfmt --nope"#, 1, 20, "syntax error: unexpected IDENTIFIER, expecting NUMBER"),
-    (r#"{a="b"} | x == "y""#, 1, 16, "syntax error: unexpected STRING"),
-    (r#"{a="b"} |= ip("1.2.3.4")"#, 1, 12, "ip() line filters are not supported"),
+    (
+        r#"{a="b"} | regexp "(\\d+)""#,
+        1,
+        18,
+        "invalid regexp parser: invalid extracted label name ''",
+    ),
+    (
+        r#"{a="b"} | regexp "x""#,
+        1,
+        18,
+        "invalid regexp parser: at least one named capture must be supplied",
+    ),
+    (
+        r#"{a="b"} | pattern "<a><b>""#,
+        1,
+        19,
+        "invalid pattern parser: found consecutive capture '<b>': invalid expression",
+    ),
+    (
+        r#"{a="b"} | pattern "<_> x""#,
+        1,
+        19,
+        "invalid pattern parser: at least one capture is required",
+    ),
+    (
+        r#"label_replace(rate({a="b"}[1m]), "1x", "", "s", ".*")"#,
+        1,
+        1,
+        "invalid destination label name in label_replace: 1x",
+    ),
+    (
+        r#"1e400"#,
+        1,
+        1,
+        "unable to parse literal as a float: strconv.ParseFloat: parsing \"1e400\": value out of range",
+    ),
+    (
+        r#"- (1)"#,
+        1,
+        3,
+        "syntax error: unexpected (, expecting NUMBER",
+    ),
+    (
+        r#"vector(x)"#,
+        1,
+        8,
+        "syntax error: unexpected IDENTIFIER, expecting NUMBER",
+    ),
+    (
+        r#"{a="b"} | json x="#,
+        1,
+        18,
+        "syntax error: unexpected $end, expecting STRING",
+    ),
+    (
+        r#"sum by (a,) (x)"#,
+        1,
+        11,
+        "syntax error: unexpected ), expecting IDENTIFIER",
+    ),
+    (
+        r#"{a="b"} | logfmt --nope"#,
+        1,
+        20,
+        "syntax error: unexpected IDENTIFIER, expecting NUMBER",
+    ),
+    (
+        r#"{a="b"} | x == "y""#,
+        1,
+        16,
+        "syntax error: unexpected STRING",
+    ),
+    (
+        r#"{a="b"} |= ip("1.2.3.4")"#,
+        1,
+        12,
+        "ip() line filters are not supported",
+    ),
     ("", 1, 1, "syntax error: unexpected $end"),
 ];
 
@@ -406,7 +796,11 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
 fn error_positions_and_messages() {
     for (src, line, col, message) in ERRORS {
         let e = err(src);
-        assert_eq!((e.line, e.col, e.message.as_str()), (*line, *col, *message), "{src:?}");
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (*line, *col, *message),
+            "{src:?}"
+        );
     }
 }
 
