@@ -79,11 +79,6 @@ pub fn compile_all(ms: &[Matcher]) -> Result<Vec<LabelMatcher>, BackendError> {
     ms.iter().map(LabelMatcher::new).collect()
 }
 
-/// Whether a label set (sorted pairs) passes every matcher.
-pub fn all_match<'a>(ms: &[LabelMatcher], get: impl Fn(&str) -> Option<&'a str>) -> bool {
-    ms.iter().all(|m| m.matches(get(&m.name).unwrap_or("")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
