@@ -1,21 +1,21 @@
-//! LogQL: the syntax tree ([`ast`]), lexer, parser with positioned errors,
-//! printer, and the typed results ([`value`]) shared by every backend.
+//! LogQL: the syntax tree ([`ast`]), the lexer ([`lexer`]), the parser with
+//! Loki's error messages and positions ([`parse`]), the printer (`Display`
+//! on the tree, in Loki's canonical style), durations and byte sizes
+//! ([`duration`]), pattern expressions ([`pattern`]), and the typed results
+//! ([`value`]) shared by every backend.
 
 pub mod ast;
+pub mod duration;
+mod error;
+pub mod lexer;
+mod parser;
+pub mod pattern;
+mod printer;
+mod strings;
 pub mod value;
 
 pub use ast::*;
-
-/// A LogQL syntax error (placeholder until the parser lands).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("parse error at line {line}, col {col}: {message}")]
-pub struct ParseError {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, counted in bytes as Loki does.
-    pub col: usize,
-    /// Byte offset into the query.
-    pub offset: usize,
-    /// `syntax error: unexpected X, expecting Y`.
-    pub message: String,
-}
+pub use duration::{format_duration, parse_bytes, parse_duration};
+pub use error::ParseError;
+pub use lexer::{Token, TokenKind, tokenize};
+pub use parser::{MAX_DEPTH, parse, parse_selector};
