@@ -4,5 +4,6 @@
 mod accuracy;
 mod bad_input;
 mod common;
+mod golden;
 mod headers;
 mod index_cli;

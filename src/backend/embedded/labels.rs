@@ -95,16 +95,6 @@ impl<'a> LabelsBuilder<'a> {
         Self { base, hints, add: Vec::new(), n_add: 0, del: Vec::new(), err: String::new(), err_details: String::new(), extracted: 0 }
     }
 
-    /// Starts a new line on (possibly another) stream.
-    pub fn reset(&mut self, base: &'a [(String, String)]) {
-        self.base = base;
-        self.n_add = 0;
-        self.del.clear();
-        self.err.clear();
-        self.err_details.clear();
-        self.extracted = 0;
-    }
-
     pub fn hints(&self) -> &Hints {
         self.hints
     }
@@ -349,7 +339,7 @@ mod tests {
         assert_eq!(all.get("level").map(String::as_str), Some("WARN"));
         assert!(!all.contains_key("app"));
         assert_eq!(all.get(ERROR_LABEL).map(String::as_str), Some("JSONParserErr"));
-        l.reset(&b);
+        let l = LabelsBuilder::new(&b, &h);
         assert!(l.is_unchanged());
         assert_eq!(l.get("app"), Some("hdfs"));
     }

@@ -8,7 +8,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use crate::backend::Direction;
-use crate::logql::value::{Entry, Labels, Stream};
+use crate::logql::value::Labels;
 
 use super::template::printf::go_quote;
 
@@ -129,27 +129,6 @@ pub fn split_count(start: i64, end: i64) -> i64 {
     (end - aligned + SPLIT_INTERVAL_NS - 1) / SPLIT_INTERVAL_NS
 }
 
-/// Groups the kept entries (best first) into streams in Loki's order.
-pub fn into_streams(entries: Vec<LogEntry>, direction: Direction, start: i64, end: i64) -> Vec<Stream> {
-    let mut groups: Vec<(String, Stream)> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for e in entries {
-        let key = labels_string(&e.labels);
-        let i = match index.get(&key) {
-            Some(&i) => i,
-            None => {
-                groups.push((key.clone(), Stream { labels: (*e.labels).clone(), entries: Vec::new() }));
-                index.insert(key, groups.len() - 1);
-                groups.len() - 1
-            }
-        };
-        groups[i].1.entries.push(Entry { ts: e.ts, line: e.line });
-    }
-    let descending = direction == Direction::Backward && split_count(start, end) > 1;
-    groups.sort_by(|a, b| if descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
-    groups.into_iter().map(|(_, s)| s).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,11 +163,6 @@ mod tests {
         assert_eq!(split_count(0, h), 1);
         assert_eq!(split_count(0, 6 * h), 6);
         assert_eq!(split_count(h / 2, h + 1), 2);
-        let entries = vec![e(3, 0, "b"), e(2, 1, "a")];
-        let one = into_streams(entries.clone(), Direction::Backward, 0, h / 3);
-        assert_eq!(one[0].labels["app"], "a");
-        let many = into_streams(entries, Direction::Backward, 0, 6 * h);
-        assert_eq!(many[0].labels["app"], "b");
         let mut l = Labels::new();
         l.insert("a".into(), "x\"y".into());
         l.insert("b".into(), "1".into());

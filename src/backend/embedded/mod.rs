@@ -17,6 +17,7 @@
 mod binop;
 mod eval;
 mod filter;
+mod frontend;
 mod json;
 mod labels;
 mod logfmt;
@@ -217,14 +218,14 @@ impl Engine {
             matchers: matcher::compile_all(&l.matchers)?,
             pipeline: pipeline::Pipeline::new(&l.pipeline, false)?,
             hints: labels::Hints::all(),
-            kind: LeafKind::Log { start, end, limit: limit as usize, direction },
+            kind: LeafKind::Log { start, end, limit: frontend::keep_for(limit as usize, start, end), direction },
         };
         let mut outs = self.scan(std::slice::from_ref(&leaf), cancel)?;
         let entries = match outs.pop() {
             Some(LeafOut::Log(h)) => h.into_sorted(),
             _ => Vec::new(),
         };
-        Ok(QueryResult::Streams(logs::into_streams(entries, direction, start, end)))
+        Ok(QueryResult::Streams(frontend::assemble(entries, limit as usize, direction, start, end)))
     }
 
     fn scan(&self, leaves: &[Leaf], cancel: &AtomicBool) -> Result<Vec<LeafOut>, BackendError> {

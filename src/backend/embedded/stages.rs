@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(l.get("tags"), None);
         assert_eq!(l.get("n"), None);
         assert!(!l.has_err());
-        l.reset(&b);
+        let mut l = LabelsBuilder::new(&b, &h);
         json_all(b"not json", &mut l);
         assert_eq!(l.err(), JSON_ERR);
         assert!(!l.err_details().is_empty());
@@ -467,13 +467,13 @@ mod tests {
         assert_eq!(l.get("msg"), Some("a b"));
         assert_eq!(l.get("empty"), None);
         assert!(!l.has_err());
-        l.reset(&b);
+        let mut l = LabelsBuilder::new(&b, &h);
         let strict = Logfmt { strict: true, keep_empty: true, params: vec![] };
         strict.process(b"a= =b c=1", &mut l);
         assert_eq!(l.get("a"), Some(""));
         assert_eq!(l.get("c"), None);
         assert_eq!(l.err(), LOGFMT_ERR);
-        l.reset(&b);
+        let mut l = LabelsBuilder::new(&b, &h);
         let p = Logfmt { strict: false, keep_empty: false, params: vec![("lvl".into(), "level".into())] };
         p.process(b"level=debug other=1", &mut l);
         assert_eq!(l.get("lvl"), Some("debug"));
@@ -490,11 +490,11 @@ mod tests {
         assert_eq!(l.get("status"), Some("404"));
         assert_eq!(l.get("len"), Some(""));
         assert!(RegexpParser::new("(a)").is_err());
-        l.reset(&b);
+        let mut l = LabelsBuilder::new(&b, &h);
         let e = unpack(br#"{"_entry":"raw line","pod":"p1","n":3}"#, &mut l);
         assert_eq!(e.as_deref(), Some("raw line"));
         assert_eq!(l.get("pod"), Some("p1"));
-        l.reset(&b);
+        let mut l = LabelsBuilder::new(&b, &h);
         assert!(unpack(br#"{"pod":"p1"}"#, &mut l).is_none());
         assert_eq!(l.get("pod"), None);
     }

@@ -70,10 +70,6 @@ impl StreamTable {
         id
     }
 
-    pub fn get(&self, id: u32) -> &StreamInfo {
-        &self.streams[id as usize]
-    }
-
     pub fn get_mut(&mut self, id: u32) -> &mut StreamInfo {
         &mut self.streams[id as usize]
     }
@@ -110,7 +106,7 @@ mod tests {
         let a2 = t.lookup(&["INFO", "dfs.X"], |_| unreachable!());
         assert_eq!(a, a2);
         assert_ne!(a, b);
-        assert_eq!(t.get(a).labels[0].0, "app");
+        assert_eq!(t.get_mut(a).labels[0].0, "app");
         let u = t.unfit(|| info(stream_labels("hdfs", &[])));
         assert_eq!(t.unfit(|| unreachable!()), u);
         assert_eq!(stream_labels("x", &[("level", ""), ("app", "y")]).len(), 1);
