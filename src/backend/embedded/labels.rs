@@ -90,9 +90,31 @@ pub struct LabelsBuilder<'a> {
     extracted: u64,
 }
 
+/// Reusable buffers of a [`LabelsBuilder`] (kept by a worker between lines).
+#[derive(Debug, Default)]
+pub struct Bufs {
+    add: Vec<(String, String)>,
+    del: Vec<String>,
+    err: String,
+    err_details: String,
+}
+
 impl<'a> LabelsBuilder<'a> {
     pub fn new(base: &'a [(String, String)], hints: &'a Hints) -> Self {
-        Self { base, hints, add: Vec::new(), n_add: 0, del: Vec::new(), err: String::new(), err_details: String::new(), extracted: 0 }
+        Self::with_bufs(base, hints, Bufs::default())
+    }
+
+    /// A builder for a new line reusing earlier allocations.
+    pub fn with_bufs(base: &'a [(String, String)], hints: &'a Hints, mut bufs: Bufs) -> Self {
+        bufs.del.clear();
+        bufs.err.clear();
+        bufs.err_details.clear();
+        Self { base, hints, add: bufs.add, n_add: 0, del: bufs.del, err: bufs.err, err_details: bufs.err_details, extracted: 0 }
+    }
+
+    /// Gives the buffers back for the next line.
+    pub fn into_bufs(self) -> Bufs {
+        Bufs { add: self.add, del: self.del, err: self.err, err_details: self.err_details }
     }
 
     pub fn hints(&self) -> &Hints {

@@ -61,14 +61,14 @@ impl LogHeap {
         Self { limit, backward: direction == Direction::Backward, heap: BinaryHeap::new() }
     }
 
-    /// Whether an entry at `ts` cannot enter (checked before the pipeline runs).
+    /// Whether an entry cannot enter (checked before the pipeline runs).
     #[inline]
-    pub fn rejects(&self, ts: i64) -> bool {
+    pub fn rejects(&self, ts: i64, seq: u64) -> bool {
         if self.heap.len() < self.limit {
             return false;
         }
         match self.heap.peek() {
-            Some(Reverse(worst)) => rank(self.backward, ts, u64::MAX).0 < worst.0.0,
+            Some(Reverse(worst)) => rank(self.backward, ts, seq) <= worst.0,
             None => false,
         }
     }
@@ -80,9 +80,11 @@ impl LogHeap {
         let r = rank(self.backward, e.ts, e.seq);
         if self.heap.len() < self.limit {
             self.heap.push(Reverse(Item(r, e)));
-        } else if self.heap.peek().is_some_and(|Reverse(w)| r > w.0) {
-            self.heap.pop();
-            self.heap.push(Reverse(Item(r, e)));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if r > worst.0.0 {
+                // One sift instead of a pop and a push.
+                *worst = Reverse(Item(r, e));
+            }
         }
     }
 
@@ -145,8 +147,8 @@ mod tests {
         for (i, ts) in [5, 1, 9, 3, 7].into_iter().enumerate() {
             h.push(e(ts, i as u64, "a"));
         }
-        assert!(h.rejects(6));
-        assert!(!h.rejects(8));
+        assert!(h.rejects(6, 99));
+        assert!(!h.rejects(8, 0));
         let v = h.into_sorted();
         assert_eq!(v.iter().map(|x| x.ts).collect::<Vec<_>>(), vec![9, 7]);
         let mut f = LogHeap::new(2, Direction::Forward);

@@ -18,6 +18,7 @@ mod binop;
 mod eval;
 mod filter;
 mod frontend;
+mod header;
 mod json;
 mod labels;
 mod logfmt;

@@ -40,6 +40,12 @@ enum LabelFmtC {
     Template { dst: String, tpl: Template },
 }
 
+/// Per-worker scratch space of a pipeline (regex capture slots per stage).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    locs: Vec<Option<regex::CaptureLocations>>,
+}
+
 /// A compiled pipeline.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -194,8 +200,11 @@ impl Pipeline {
     }
 
     /// Runs the stages after the leading filters; false drops the line.
-    pub fn process(&self, ts: i64, line: &mut Line<'_>, lbs: &mut LabelsBuilder<'_>) -> bool {
-        for st in &self.stages {
+    pub fn process(&self, ts: i64, line: &mut Line<'_>, lbs: &mut LabelsBuilder<'_>, scratch: &mut Scratch) -> bool {
+        if scratch.locs.len() < self.stages.len() {
+            scratch.locs.resize_with(self.stages.len(), || None);
+        }
+        for (si, st) in self.stages.iter().enumerate() {
             match st {
                 CStage::Filter(f) => {
                     if !f.matches(line.as_str().as_bytes()) {
@@ -205,7 +214,7 @@ impl Pipeline {
                 CStage::Json(params) if params.is_empty() => stages::json_all(line.as_str().as_bytes(), lbs),
                 CStage::Json(params) => stages::json_params(line.as_str().as_bytes(), params, lbs),
                 CStage::Logfmt(l) => l.process(line.as_str().as_bytes(), lbs),
-                CStage::Regexp(r) => r.process(line.as_str(), lbs),
+                CStage::Regexp(r) => r.process(line.as_str(), lbs, &mut scratch.locs[si]),
                 CStage::Pattern(p) => stages::pattern(p, line.as_str().as_bytes(), lbs),
                 CStage::Unpack => {
                     if let Some(e) = stages::unpack(line.as_str().as_bytes(), lbs) {
@@ -361,7 +370,7 @@ mod tests {
         let h = Hints::all();
         let mut l = LabelsBuilder::new(&base, &h);
         let mut line = Line::new(raw);
-        p.process(1, &mut line, &mut l).then(|| (line.into_string(), l.labels()))
+        p.process(1, &mut line, &mut l, &mut Scratch::default()).then(|| (line.into_string(), l.labels()))
     }
 
     #[test]

@@ -25,12 +25,12 @@ use rayon::prelude::*;
 use crate::backend::{BackendError, Direction};
 use crate::logql::value::Labels;
 use crate::logql::{RangeOp, UnwrapConv};
-use crate::logs::{LineParser, Parsed};
 
-use super::labels::{ERROR_LABEL, Grouping, Hints, LabelsBuilder, PRESERVE_ERROR_LABEL};
+use super::header::Header;
+use super::labels::{Bufs, ERROR_LABEL, Grouping, Hints, LabelsBuilder, PRESERVE_ERROR_LABEL};
 use super::logs::{LogEntry, LogHeap};
 use super::matcher::LabelMatcher;
-use super::pipeline::{Line, Pipeline};
+use super::pipeline::{Line, Pipeline, Scratch};
 use super::range::{self, Budget, RangeAcc, Steps, Window};
 use super::source::{Block, Blocks, Source, YearIndex, add_years, line_around, lines};
 use super::stages::{LabelFilterC, SAMPLE_EXTRACTION_ERR};
@@ -125,7 +125,7 @@ pub fn scan(srcs: &[ScanSource<'_>], leaves: &[Leaf], cancel: &AtomicBool) -> Re
     let mut readers = Vec::new();
     for (i, s) in srcs.iter().enumerate() {
         if applicable[i] != 0 {
-            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: LineParser::new(&s.source.dataset), carry: None });
+            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: Header::new(&s.source.dataset), carry: None });
         }
     }
     let shared = Shared { srcs, leaves, applicable: &applicable, budget: Budget::default(), abort: AtomicBool::new(false), cancel };
@@ -191,7 +191,7 @@ struct Shared<'a> {
 struct SourceReader<'a> {
     src: usize,
     blocks: Blocks,
-    parser: LineParser<'a>,
+    parser: Header<'a>,
     /// Stamp of the last stamped line read so far.
     carry: Option<i64>,
 }
@@ -210,8 +210,7 @@ impl MultiBlocks<'_> {
                 Some(b) => {
                     let before = r.carry;
                     let years = srcs[r.src].years.as_deref();
-                    let mut parsed = Parsed::default();
-                    if let Some(last) = last_stamp(&mut r.parser, &mut parsed, years, b.index, b.data(), b.data().len(), 0) {
+                    if let Some(last) = last_stamp(&mut r.parser, years, b.index, b.data(), b.data().len(), 0) {
                         r.carry = Some(last);
                     }
                     return Ok(Some((r.src, b, before)));
@@ -226,8 +225,7 @@ impl MultiBlocks<'_> {
 /// The stamp of the nearest stamped line that starts before `before` and at
 /// or after `floor`, scanning backwards.
 fn last_stamp(
-    parser: &mut LineParser<'_>,
-    parsed: &mut Parsed,
+    parser: &mut Header<'_>,
     years: Option<&YearIndex>,
     block: u64,
     data: &[u8],
@@ -241,8 +239,8 @@ fn last_stamp(
         let line = data[s..e].strip_suffix(b"\r").unwrap_or(&data[s..e]);
         if !line.is_empty() {
             let text = String::from_utf8_lossy(line);
-            parser.parse(&text, parsed);
-            if let Some(ts) = parsed.ts {
+            parser.parse(&text);
+            if let Some(ts) = parser.stamp {
                 return Some(adjust(years, block, s, ts));
             }
         }
@@ -274,11 +272,14 @@ struct PrevCache {
 
 struct Worker<'a> {
     sh: &'a Shared<'a>,
-    parsers: Vec<LineParser<'a>>,
+    headers: Vec<Header<'a>>,
+    /// For stamps of other lines (the current line's header stays intact).
+    scratch: Vec<Header<'a>>,
     tables: Vec<StreamTable>,
     outs: Vec<LeafOut>,
-    parsed: Parsed,
     prev: PrevCache,
+    bufs: Bufs,
+    scratch_pipe: Vec<Scratch>,
     key: String,
 }
 
@@ -295,10 +296,12 @@ impl<'a> Worker<'a> {
             .collect();
         Self {
             sh,
-            parsers: sh.srcs.iter().map(|s| LineParser::new(&s.source.dataset)).collect(),
+            headers: sh.srcs.iter().map(|s| Header::new(&s.source.dataset)).collect(),
+            scratch: sh.srcs.iter().map(|s| Header::new(&s.source.dataset)).collect(),
             tables: sh.srcs.iter().map(|_| StreamTable::default()).collect(),
+            bufs: Bufs::default(),
+            scratch_pipe: sh.leaves.iter().map(|_| Scratch::default()).collect(),
             outs,
-            parsed: Parsed::default(),
             prev: PrevCache::default(),
             key: String::new(),
         }
@@ -373,11 +376,14 @@ impl<'a> Worker<'a> {
         }
         let ssrc = &sh.srcs[src];
         let ds = &ssrc.source.dataset;
-        let text = String::from_utf8_lossy(raw);
-        self.parsers[src].parse(&text, &mut self.parsed);
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        self.headers[src].parse(&text);
         let next_start = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i + 1);
         let years = ssrc.years.as_deref();
-        let ts = match self.parsed.ts {
+        let ts = match self.headers[src].stamp {
             Some(t) if ds.timestamp.is_some() => adjust(years, block, start, t),
             _ if ds.timestamp.is_none() => ssrc.default_ts,
             _ => {
@@ -386,15 +392,14 @@ impl<'a> Worker<'a> {
                 } else {
                     (0, None)
                 };
-                let mut tmp = Parsed::default();
-                let found = last_stamp(&mut self.parsers[src], &mut tmp, years, block, data, start, floor).or(known);
+                let found = last_stamp(&mut self.scratch[src], years, block, data, start, floor).or(known);
                 match found {
                     Some(t) => t,
                     None => {
                         let first = match self.prev.first {
                             Some(f) => f,
                             None => {
-                                let f = first_stamp(&mut self.parsers[src], years, block, data);
+                                let f = first_stamp(&mut self.scratch[src], years, block, data);
                                 self.prev.first = Some(f);
                                 f
                             }
@@ -409,7 +414,7 @@ impl<'a> Worker<'a> {
         let seq = ((src as u64) << 56) | ((block & 0xFF_FFFF) << 32) | (start as u64 & 0xFFFF_FFFF);
 
         // The stream.
-        let parsed = &self.parsed;
+        let parsed = &self.headers[src];
         let table = &mut self.tables[src];
         let make = |vals: &[&str]| -> StreamInfo {
             let pairs: Vec<(&str, &str)> = ds.labels.iter().map(|(n, _)| n.as_str()).zip(vals.iter().copied()).collect();
@@ -441,20 +446,20 @@ impl<'a> Worker<'a> {
             match (&leaf.kind, &mut self.outs[i]) {
                 (LeafKind::Meta { .. }, _) => stream.seen = true,
                 (LeafKind::Log { .. }, LeafOut::Log(heap)) => {
-                    if heap.rejects(ts) {
+                    if heap.rejects(ts, seq) {
                         continue;
                     }
                     if !leaf.pipeline.has_stages() {
                         heap.push(LogEntry { ts, seq, labels: Arc::clone(&stream.labels_map), line: text.to_string() });
                         continue;
                     }
-                    let mut lbs = LabelsBuilder::new(&stream.labels, &leaf.hints);
+                    let mut lbs = LabelsBuilder::with_bufs(&stream.labels, &leaf.hints, std::mem::take(&mut self.bufs));
                     let mut line = Line::new(&text);
-                    if !leaf.pipeline.process(ts, &mut line, &mut lbs) {
-                        continue;
+                    if leaf.pipeline.process(ts, &mut line, &mut lbs, &mut self.scratch_pipe[i]) {
+                        let labels = if lbs.is_unchanged() { Arc::clone(&stream.labels_map) } else { Arc::new(lbs.labels()) };
+                        heap.push(LogEntry { ts, seq, labels, line: line.into_string() });
                     }
-                    let labels = if lbs.is_unchanged() { Arc::clone(&stream.labels_map) } else { Arc::new(lbs.labels()) };
-                    heap.push(LogEntry { ts, seq, labels, line: line.into_string() });
+                    self.bufs = lbs.into_bufs();
                 }
                 (LeafKind::Sample(s), LeafOut::Sample(acc)) => {
                     if range::span(&s.steps, &s.window, ts).is_none() {
@@ -470,41 +475,24 @@ impl<'a> Worker<'a> {
                         acc.add(stream.series[i] as usize, ts, seq, v, &sh.budget)?;
                         continue;
                     }
-                    let mut lbs = LabelsBuilder::new(&stream.labels, &leaf.hints);
+                    let mut lbs = LabelsBuilder::with_bufs(&stream.labels, &leaf.hints, std::mem::take(&mut self.bufs));
                     let mut line = Line::new(&text);
-                    if !leaf.pipeline.process(ts, &mut line, &mut lbs) {
-                        continue;
-                    }
-                    let v = match &s.unwrap {
-                        None if matches!(s.op, RangeOp::BytesOverTime | RangeOp::BytesRate) => line.as_str().len() as f64,
-                        None => 1.0,
-                        Some(u) => {
-                            let Some(val) = lbs.get(&u.label).filter(|v| !v.is_empty()) else { continue };
-                            let conv = match u.conv {
-                                UnwrapConv::Number => parse_go_float(val),
-                                UnwrapConv::Duration => parse_go_duration(val).map(|d| d as f64 / 1e9),
-                                UnwrapConv::Bytes => parse_humanize_bytes(val).map(|b| b as f64),
-                            };
-                            let v = match conv {
-                                Ok(v) => v,
-                                Err(e) => {
-                                    lbs.set_err(SAMPLE_EXTRACTION_ERR);
-                                    lbs.set_err_details(&e);
-                                    0.0
-                                }
-                            };
-                            if !u.post.iter().all(|f| f.process(&mut lbs)) {
-                                continue;
-                            }
-                            v
-                        }
+                    let v = if leaf.pipeline.process(ts, &mut line, &mut lbs, &mut self.scratch_pipe[i]) {
+                        sample_value(s, &line, &mut lbs)
+                    } else {
+                        None
                     };
-                    if lbs.has_err() && lbs.get(PRESERVE_ERROR_LABEL) != Some("true") {
-                        return Err(pipeline_error(&lbs.labels()));
-                    }
-                    lbs.grouped_key(&s.grouping, &mut self.key);
-                    let si = acc.series_index(&self.key);
-                    acc.add(si, ts, seq, v, &sh.budget)?;
+                    let r = match v {
+                        Some(_) if lbs.has_err() && lbs.get(PRESERVE_ERROR_LABEL) != Some("true") => Err(pipeline_error(&lbs.labels())),
+                        Some(v) => {
+                            lbs.grouped_key(&s.grouping, &mut self.key);
+                            let si = acc.series_index(&self.key);
+                            acc.add(si, ts, seq, v, &sh.budget).map(|_| ())
+                        }
+                        None => Ok(()),
+                    };
+                    self.bufs = lbs.into_bufs();
+                    r?;
                 }
                 _ => {}
             }
@@ -529,14 +517,39 @@ impl<'a> Worker<'a> {
     }
 }
 
-fn first_stamp(parser: &mut LineParser<'_>, years: Option<&YearIndex>, block: u64, data: &[u8]) -> Option<i64> {
-    let mut parsed = Parsed::default();
+/// The sample a line gives a range aggregation after its pipeline ran:
+/// 1 per line, its bytes, or the unwrapped label (None: no sample).
+fn sample_value(s: &SampleLeaf, line: &Line<'_>, lbs: &mut LabelsBuilder<'_>) -> Option<f64> {
+    match &s.unwrap {
+        None if matches!(s.op, RangeOp::BytesOverTime | RangeOp::BytesRate) => Some(line.as_str().len() as f64),
+        None => Some(1.0),
+        Some(u) => {
+            let val = lbs.get(&u.label).filter(|v| !v.is_empty())?;
+            let conv = match u.conv {
+                UnwrapConv::Number => parse_go_float(val),
+                UnwrapConv::Duration => parse_go_duration(val).map(|d| d as f64 / 1e9),
+                UnwrapConv::Bytes => parse_humanize_bytes(val).map(|b| b as f64),
+            };
+            let v = match conv {
+                Ok(v) => v,
+                Err(e) => {
+                    lbs.set_err(SAMPLE_EXTRACTION_ERR);
+                    lbs.set_err_details(&e);
+                    0.0
+                }
+            };
+            u.post.iter().all(|f| f.process(lbs)).then_some(v)
+        }
+    }
+}
+
+fn first_stamp(parser: &mut Header<'_>, years: Option<&YearIndex>, block: u64, data: &[u8]) -> Option<i64> {
     for (off, l) in lines(data) {
         if l.is_empty() {
             continue;
         }
-        parser.parse(&String::from_utf8_lossy(l), &mut parsed);
-        if let Some(t) = parsed.ts {
+        parser.parse(&String::from_utf8_lossy(l));
+        if let Some(t) = parser.stamp {
             return Some(adjust(years, block, off, t));
         }
     }

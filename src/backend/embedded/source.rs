@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use crate::backend::BackendError;
 use crate::dataset::{Dataset, YearTracker};
-use crate::logs::{BlockReader, LineParser, Parsed};
+use crate::logs::BlockReader;
+
+use super::header::Header;
 
 /// One app: its dataset (header format, labels, timestamps) and its log.
 #[derive(Debug, Clone)]
@@ -52,18 +54,35 @@ impl Block {
     }
 }
 
+/// A line longer than this is cut (the rest becomes its own line).
+const MAX_LINE: usize = 64 << 20;
+
 /// Blocks of one input, in order.
 pub enum Blocks {
+    /// gzip input, through the shared reader.
     File(Box<BlockReader>, u64),
+    /// A plain file, read directly (no hashing, one copy).
+    Plain { file: std::fs::File, path: PathBuf, carry: Vec<u8>, eof: bool, index: u64, read: u64 },
     Memory { data: Arc<[u8]>, pos: usize, index: u64 },
+}
+
+fn io_err(path: &std::path::Path, e: std::io::Error) -> BackendError {
+    BackendError::Io(format!("cannot read {}: {e}", path.display()))
 }
 
 impl Blocks {
     pub fn open(input: &Input) -> Result<Self, BackendError> {
         match input {
             Input::Path(p) => {
-                let r = BlockReader::open(p).map_err(|e| BackendError::Io(e.to_string()))?.block_size(BLOCK_SIZE);
-                Ok(Blocks::File(Box::new(r), 0))
+                let mut f = std::fs::File::open(p).map_err(|e| io_err(p, e))?;
+                let mut head = [0u8; 2];
+                let n = std::io::Read::read(&mut f, &mut head).map_err(|e| io_err(p, e))?;
+                if n == 2 && head == [0x1f, 0x8b] {
+                    let r = BlockReader::open(p).map_err(|e| BackendError::Io(e.to_string()))?.block_size(BLOCK_SIZE);
+                    return Ok(Blocks::File(Box::new(r), 0));
+                }
+                let file = std::fs::File::open(p).map_err(|e| io_err(p, e))?;
+                Ok(Blocks::Plain { file, path: p.clone(), carry: Vec::new(), eof: false, index: 0, read: 0 })
             }
             Input::Memory(d) => Ok(Blocks::Memory { data: Arc::clone(d), pos: 0, index: 0 }),
         }
@@ -71,6 +90,51 @@ impl Blocks {
 
     pub fn next_block(&mut self) -> Result<Option<Block>, BackendError> {
         match self {
+            Blocks::Plain { file, path, carry, eof, index, read } => {
+                loop {
+                    let want = if carry.len() < BLOCK_SIZE { BLOCK_SIZE } else { carry.len() + BLOCK_SIZE };
+                    while !*eof && carry.len() < want {
+                        let at = carry.len();
+                        carry.resize(want, 0);
+                        match std::io::Read::read(file, &mut carry[at..]) {
+                            Ok(0) => {
+                                carry.truncate(at);
+                                *eof = true;
+                            }
+                            Ok(n) => {
+                                if *read < 8192 {
+                                    let check = (8192 - *read as usize).min(n);
+                                    if let Some(i) = memchr::memchr(0, &carry[at..at + check]) {
+                                        return Err(BackendError::Io(format!(
+                                            "{} looks binary (a NUL byte at offset {}), not a text log",
+                                            path.display(),
+                                            *read + i as u64
+                                        )));
+                                    }
+                                }
+                                *read += n as u64;
+                                carry.truncate(at + n);
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => carry.truncate(at),
+                            Err(e) => return Err(io_err(path, e)),
+                        }
+                    }
+                    if carry.is_empty() {
+                        return Ok(None);
+                    }
+                    let cut = match memchr::memrchr(b'\n', carry) {
+                        Some(i) => i + 1,
+                        None if *eof || carry.len() >= MAX_LINE => carry.len(),
+                        // A long line: read on until it ends.
+                        None => continue,
+                    };
+                    let rest = carry.split_off(cut);
+                    let data = std::mem::replace(carry, rest);
+                    let b = Block { index: *index, bytes: BlockBytes::Owned(data) };
+                    *index += 1;
+                    return Ok(Some(b));
+                }
+            }
             Blocks::File(r, n) => match r.next_block().map_err(|e| BackendError::Io(e.to_string()))? {
                 Some(b) => {
                     let index = *n;
@@ -136,8 +200,7 @@ impl YearIndex {
     /// Reads the whole input once, in order, as the indexer's tracker does.
     pub fn build(ds: &Dataset, input: &Input, cancel: &std::sync::atomic::AtomicBool) -> Result<Self, BackendError> {
         let mut blocks = Blocks::open(input)?;
-        let mut parser = LineParser::new(ds);
-        let mut parsed = Parsed::default();
+        let mut parser = Header::new(ds);
         let mut tracker = YearTracker::default();
         let mut changes = Vec::new();
         let mut last_offset = 0i32;
@@ -150,8 +213,8 @@ impl YearIndex {
                     continue;
                 }
                 let text = String::from_utf8_lossy(line);
-                parser.parse(&text, &mut parsed);
-                let Some(raw) = parsed.ts else { continue };
+                parser.parse(&text);
+                let Some(raw) = parser.stamp else { continue };
                 let adjusted = tracker.adjust(raw);
                 let offset = years_between(raw, adjusted);
                 if offset != last_offset {

@@ -280,16 +280,22 @@ impl RegexpParser {
         Ok(Self { re, names })
     }
 
-    pub fn process(&self, line: &str, lbs: &mut LabelsBuilder<'_>) {
-        let Some(caps) = self.re.captures(line) else { return };
+    /// Extracts the named groups; `locs` is reused between lines.
+    pub fn process(&self, line: &str, lbs: &mut LabelsBuilder<'_>, locs: &mut Option<regex::CaptureLocations>) {
+        let locs = locs.get_or_insert_with(|| self.re.capture_locations());
+        if self.re.captures_read(locs, line).is_none() {
+            return;
+        }
         for (i, n) in &self.names {
-            let mut key = n.clone();
-            with_suffix(lbs, &mut key);
-            if !lbs.hints().should_extract(&key) {
-                continue;
+            let v = locs.get(*i).and_then(|(a, b)| line.get(a..b)).unwrap_or("");
+            if lbs.base_has(n) {
+                let key = format!("{n}_extracted");
+                if lbs.hints().should_extract(&key) {
+                    lbs.set(&key, v);
+                }
+            } else if lbs.hints().should_extract(n) {
+                lbs.set(n, v);
             }
-            let v = caps.get(*i).map_or("", |m| m.as_str());
-            lbs.set(&key, v);
         }
     }
 }
@@ -486,7 +492,7 @@ mod tests {
         let h = Hints::all();
         let mut l = LabelsBuilder::new(&b, &h);
         let r = RegexpParser::new(r"status: (?P<status>\d+)(?: len: (?P<len>\d+))?").unwrap();
-        r.process("x status: 404 y", &mut l);
+        r.process("x status: 404 y", &mut l, &mut None);
         assert_eq!(l.get("status"), Some("404"));
         assert_eq!(l.get("len"), Some(""));
         assert!(RegexpParser::new("(a)").is_err());

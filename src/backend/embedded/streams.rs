@@ -33,12 +33,25 @@ pub struct StreamTable {
     pub streams: Vec<StreamInfo>,
     values: Vec<Vec<String>>,
     unfit: Option<u32>,
+    /// The stream found last (consecutive lines mostly share it).
+    last: Option<u32>,
 }
 
 impl StreamTable {
     /// The stream of the given label field values (one per dataset label,
     /// in the dataset's order); `make` builds a new one.
     pub fn lookup(&mut self, values: &[&str], make: impl FnOnce(&[&str]) -> StreamInfo) -> u32 {
+        if let Some(id) = self.last {
+            if self.values[id as usize].iter().map(String::as_str).eq(values.iter().copied()) {
+                return id;
+            }
+        }
+        let id = self.lookup_hashed(values, make);
+        self.last = Some(id);
+        id
+    }
+
+    fn lookup_hashed(&mut self, values: &[&str], make: impl FnOnce(&[&str]) -> StreamInfo) -> u32 {
         let mut h = FxHasher::default();
         for v in values {
             v.hash(&mut h);
