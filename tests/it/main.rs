@@ -4,6 +4,7 @@
 mod accuracy;
 mod bad_input;
 mod common;
+mod golden;
 mod headers;
 mod index_cli;
 mod loki_client;

@@ -1,0 +1,512 @@
+//! Range aggregations (`count_over_time`, `rate`, `quantile_over_time`...)
+//! over Loki's windows: at each step `t` the window is `(t - offset - range,
+//! t - offset]` (open at the start, closed at the end).
+//!
+//! Additive operations never keep samples: each sample adds its value to the
+//! steps whose window holds it through a difference array per series
+//! (sparse while the series is small), in double-double so prefix sums stay
+//! exact. Operations that need the samples themselves (min, max, quantile,
+//! stddev, first, last, rate_counter) keep them, within a budget.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rustc_hash::FxHashMap;
+
+use crate::backend::BackendError;
+use crate::logql::RangeOp;
+
+/// The evaluation steps of a query: `start + k * step` for `k < n`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Steps {
+    pub start: i64,
+    pub step: i64,
+    pub n: usize,
+}
+
+impl Steps {
+    pub fn instant(t: i64) -> Self {
+        Self { start: t, step: 1, n: 1 }
+    }
+
+    pub fn at(&self, k: usize) -> i64 {
+        self.start + k as i64 * self.step
+    }
+
+    pub fn end(&self) -> i64 {
+        self.at(self.n.saturating_sub(1))
+    }
+}
+
+/// A range and offset in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub range: i64,
+    pub offset: i64,
+}
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    -((-a).div_euclid(b))
+}
+
+/// The steps whose window holds a sample at `ts` (inclusive bounds).
+#[inline]
+pub fn span(steps: &Steps, w: &Window, ts: i64) -> Option<(usize, usize)> {
+    // t - offset - range < ts <= t - offset  <=>  ts + offset <= t < ts + offset + range
+    let lo_t = ts.saturating_add(w.offset);
+    let hi_t = lo_t.saturating_add(w.range);
+    let k_lo = ceil_div(lo_t.saturating_sub(steps.start), steps.step).max(0);
+    let k_hi = (ceil_div(hi_t.saturating_sub(steps.start), steps.step) - 1).min(steps.n as i64 - 1);
+    (k_lo <= k_hi).then_some((k_lo as usize, k_hi as usize))
+}
+
+/// The time range of samples a query reads: `(lo, hi]`.
+pub fn read_range(steps: &Steps, w: &Window) -> (i64, i64) {
+    (steps.start - w.offset - w.range, steps.end() - w.offset)
+}
+
+/// Error-free double-double accumulator.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Dd {
+    hi: f64,
+    lo: f64,
+}
+
+impl Dd {
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let s = self.hi + x;
+        let bp = s - self.hi;
+        let err = (self.hi - (s - bp)) + (x - bp);
+        self.hi = s;
+        self.lo += err;
+    }
+
+    pub fn add_dd(&mut self, o: Dd) {
+        self.add(o.hi);
+        self.add(o.lo);
+    }
+
+    pub fn value(&self) -> f64 {
+        self.hi + self.lo
+    }
+}
+
+/// One difference-array cell.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cell {
+    pub count: i64,
+    pub sum: Dd,
+}
+
+/// A series' difference array: sparse entries until it pays to go dense.
+#[derive(Debug, Clone)]
+pub enum Cells {
+    Sparse(Vec<(u32, Cell)>),
+    Dense(Vec<Cell>),
+}
+
+/// How a range aggregation accumulates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Agg {
+    /// count/sum through difference arrays.
+    Additive,
+    /// The samples are kept.
+    Samples,
+}
+
+pub fn agg_kind(op: RangeOp) -> Agg {
+    match op {
+        RangeOp::CountOverTime
+        | RangeOp::Rate
+        | RangeOp::BytesOverTime
+        | RangeOp::BytesRate
+        | RangeOp::SumOverTime
+        | RangeOp::AvgOverTime
+        | RangeOp::AbsentOverTime => Agg::Additive,
+        _ => Agg::Samples,
+    }
+}
+
+/// Per-series accumulator.
+#[derive(Debug, Clone)]
+pub enum SeriesAcc {
+    Diff(Cells),
+    /// (ts, seq, value)
+    Samples(Vec<(i64, u64, f64)>),
+}
+
+/// Budgets shared by the workers of one query.
+#[derive(Debug, Default)]
+pub struct Budget {
+    pub cells: AtomicUsize,
+    pub samples: AtomicUsize,
+}
+
+/// Most difference cells (24 bytes each) one query may hold.
+pub const MAX_CELLS: usize = 12_000_000;
+/// Most samples (24 bytes each) one query may keep.
+pub const MAX_SAMPLES: usize = 12_000_000;
+
+pub fn too_large() -> BackendError {
+    BackendError::Execution(
+        "the query would keep too much data in memory (too many series × steps, or too many samples for this range \
+         function); narrow the selector, aggregate with sum by (...), use a larger step or a shorter range"
+            .into(),
+    )
+}
+
+/// The samples of one range aggregation, keyed by series.
+#[derive(Debug)]
+pub struct RangeAcc {
+    pub kind: Agg,
+    pub steps: Steps,
+    pub window: Window,
+    pub keys: FxHashMap<String, usize>,
+    pub series: Vec<(String, SeriesAcc)>,
+    /// Cells or samples held (counted against the budget).
+    held: usize,
+}
+
+impl RangeAcc {
+    pub fn new(kind: Agg, steps: Steps, window: Window) -> Self {
+        Self { kind, steps, window, keys: FxHashMap::default(), series: Vec::new(), held: 0 }
+    }
+
+    /// The index of a series (created when new).
+    pub fn series_index(&mut self, key: &str) -> usize {
+        if let Some(&i) = self.keys.get(key) {
+            return i;
+        }
+        let i = self.series.len();
+        let acc = match self.kind {
+            Agg::Additive => SeriesAcc::Diff(Cells::Sparse(Vec::new())),
+            Agg::Samples => SeriesAcc::Samples(Vec::new()),
+        };
+        self.series.push((key.to_string(), acc));
+        self.keys.insert(key.to_string(), i);
+        i
+    }
+
+    /// Adds a sample to series `i`. False when it falls in no window.
+    pub fn add(&mut self, i: usize, ts: i64, seq: u64, v: f64, budget: &Budget) -> Result<bool, BackendError> {
+        let Some((k_lo, k_hi)) = span(&self.steps, &self.window, ts) else { return Ok(false) };
+        let n1 = self.steps.n + 1;
+        let Some((_, acc)) = self.series.get_mut(i) else { return Ok(false) };
+        match acc {
+            SeriesAcc::Diff(cells) => {
+                let mut plus = Cell { count: 1, sum: Dd::default() };
+                plus.sum.add(v);
+                let mut minus = Cell { count: -1, sum: Dd::default() };
+                minus.sum.add(-v);
+                match cells {
+                    Cells::Sparse(list) => {
+                        list.push((k_lo as u32, plus));
+                        list.push((k_hi as u32 + 1, minus));
+                        self.held += 2;
+                        if budget.cells.fetch_add(2, Ordering::Relaxed) > MAX_CELLS {
+                            return Err(too_large());
+                        }
+                        if list.len() > n1 / 4 + 8 {
+                            let mut dense = vec![Cell::default(); n1];
+                            let freed = list.len();
+                            for (k, c) in list.drain(..) {
+                                if let Some(cell) = dense.get_mut(k as usize) {
+                                    add_cell(cell, &c);
+                                }
+                            }
+                            budget.cells.fetch_sub(freed, Ordering::Relaxed);
+                            if budget.cells.fetch_add(n1, Ordering::Relaxed) > MAX_CELLS {
+                                return Err(too_large());
+                            }
+                            self.held = self.held - freed + n1;
+                            *cells = Cells::Dense(dense);
+                        }
+                    }
+                    Cells::Dense(d) => {
+                        add_cell(&mut d[k_lo], &plus);
+                        add_cell(&mut d[k_hi + 1], &minus);
+                    }
+                }
+            }
+            SeriesAcc::Samples(s) => {
+                s.push((ts, seq, v));
+                if budget.samples.fetch_add(1, Ordering::Relaxed) > MAX_SAMPLES {
+                    return Err(too_large());
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Merges another worker's accumulator into this one.
+    pub fn merge(&mut self, other: RangeAcc) {
+        for (key, acc) in other.series {
+            let i = self.series_index(&key);
+            let (_, mine) = &mut self.series[i];
+            match (mine, acc) {
+                (SeriesAcc::Diff(a), SeriesAcc::Diff(b)) => merge_cells(a, b, self.steps.n + 1),
+                (SeriesAcc::Samples(a), SeriesAcc::Samples(mut b)) => a.append(&mut b),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn add_cell(a: &mut Cell, b: &Cell) {
+    a.count += b.count;
+    a.sum.add_dd(b.sum);
+}
+
+fn merge_cells(a: &mut Cells, b: Cells, n1: usize) {
+    match (a, b) {
+        (Cells::Sparse(x), Cells::Sparse(mut y)) => x.append(&mut y),
+        (Cells::Dense(x), Cells::Sparse(y)) => {
+            for (k, c) in y {
+                if let Some(cell) = x.get_mut(k as usize) {
+                    add_cell(cell, &c);
+                }
+            }
+        }
+        (Cells::Dense(x), Cells::Dense(y)) => {
+            for (cx, cy) in x.iter_mut().zip(y.iter()) {
+                add_cell(cx, cy);
+            }
+        }
+        (a @ Cells::Sparse(_), Cells::Dense(mut y)) => {
+            if let Cells::Sparse(x) = a {
+                for (k, c) in x.drain(..) {
+                    if let Some(cell) = y.get_mut(k as usize) {
+                        add_cell(cell, &c);
+                    }
+                }
+            }
+            y.resize(n1, Cell::default());
+            *a = Cells::Dense(y);
+        }
+    }
+}
+
+/// Per-step (count, sum) of a difference array.
+pub fn prefix(cells: &Cells, n: usize) -> Vec<(i64, f64)> {
+    let mut dense = match cells {
+        Cells::Dense(d) => d.clone(),
+        Cells::Sparse(list) => {
+            let mut d = vec![Cell::default(); n + 1];
+            for (k, c) in list {
+                if let Some(cell) = d.get_mut(*k as usize) {
+                    add_cell(cell, c);
+                }
+            }
+            d
+        }
+    };
+    dense.truncate(n);
+    let mut run = Cell::default();
+    dense
+        .iter()
+        .map(|c| {
+            add_cell(&mut run, c);
+            (run.count, run.sum.value())
+        })
+        .collect()
+}
+
+/// The value of an additive op from a window's (count, sum).
+pub fn additive_value(op: RangeOp, unwrapped: bool, count: i64, sum: f64, range_ns: i64) -> f64 {
+    let secs = range_ns as f64 / 1e9;
+    match op {
+        RangeOp::CountOverTime => count as f64,
+        RangeOp::Rate if unwrapped => sum / secs,
+        RangeOp::Rate => count as f64 / secs,
+        RangeOp::BytesOverTime | RangeOp::SumOverTime => sum,
+        RangeOp::BytesRate => sum / secs,
+        RangeOp::AvgOverTime => sum / count as f64,
+        _ => 1.0,
+    }
+}
+
+/// Per-step values of a sample-keeping op over sorted samples.
+pub fn sample_values(op: RangeOp, param: Option<f64>, samples: &[(i64, u64, f64)], steps: &Steps, w: &Window) -> Vec<Option<f64>> {
+    let mut out = Vec::with_capacity(steps.n);
+    let mut lo = 0usize;
+    let mut hi = 0usize;
+    let mut maxq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut minq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut scratch: Vec<f64> = Vec::new();
+    for k in 0..steps.n {
+        let end = steps.at(k) - w.offset;
+        let start = end - w.range;
+        while hi < samples.len() && samples[hi].0 <= end {
+            let v = samples[hi].2;
+            if !v.is_nan() {
+                while maxq.back().is_some_and(|&j| samples[j].2 <= v) {
+                    maxq.pop_back();
+                }
+                maxq.push_back(hi);
+                while minq.back().is_some_and(|&j| samples[j].2 >= v) {
+                    minq.pop_back();
+                }
+                minq.push_back(hi);
+            }
+            hi += 1;
+        }
+        while lo < hi && samples[lo].0 <= start {
+            lo += 1;
+        }
+        while maxq.front().is_some_and(|&j| j < lo) {
+            maxq.pop_front();
+        }
+        while minq.front().is_some_and(|&j| j < lo) {
+            minq.pop_front();
+        }
+        if lo >= hi {
+            out.push(None);
+            continue;
+        }
+        let win = &samples[lo..hi];
+        let v = match op {
+            RangeOp::MaxOverTime => maxq.front().map_or(f64::NAN, |&j| samples[j].2),
+            RangeOp::MinOverTime => minq.front().map_or(f64::NAN, |&j| samples[j].2),
+            RangeOp::FirstOverTime => win[0].2,
+            RangeOp::LastOverTime => win[win.len() - 1].2,
+            RangeOp::StdvarOverTime | RangeOp::StddevOverTime => {
+                let (mut aux, mut count, mut mean) = (0.0f64, 0.0f64, 0.0f64);
+                for s in win {
+                    count += 1.0;
+                    let delta = s.2 - mean;
+                    mean += delta / count;
+                    aux += delta * (s.2 - mean);
+                }
+                if op == RangeOp::StddevOverTime { (aux / count).sqrt() } else { aux / count }
+            }
+            RangeOp::QuantileOverTime => {
+                scratch.clear();
+                scratch.extend(win.iter().map(|s| s.2));
+                quantile(param.unwrap_or(0.0), &mut scratch)
+            }
+            RangeOp::RateCounter => extrapolated_rate(win, w.range),
+            _ => f64::NAN,
+        };
+        out.push(Some(v));
+    }
+    out
+}
+
+/// Prometheus' quantile (sorts `values`).
+pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let n = values.len() as f64;
+    let rank = q * (n - 1.0);
+    let lower = rank.floor().max(0.0);
+    let upper = (lower + 1.0).min(n - 1.0);
+    let weight = rank - rank.floor();
+    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
+}
+
+/// Loki's `extrapolatedRate` for `rate_counter`, unit quirks included (its
+/// sample times are nanoseconds while the range is taken in milliseconds).
+fn extrapolated_rate(win: &[(i64, u64, f64)], range_ns: i64) -> f64 {
+    if win.len() < 2 {
+        return 0.0;
+    }
+    let first = win[0];
+    let last = win[win.len() - 1];
+    let range_start = first.0 - range_ns / 1_000_000;
+    let range_end = last.0;
+    let mut result = last.2 - first.2;
+    let mut last_value = 0.0f64;
+    for s in win {
+        if s.2 < last_value {
+            result += last_value;
+        }
+        last_value = s.2;
+    }
+    let mut to_start = (first.0 - range_start) as f64 / 1000.0;
+    let to_end = (range_end - last.0) as f64 / 1000.0;
+    let sampled = (last.0 - first.0) as f64 / 1000.0;
+    let avg = sampled / (win.len() - 1) as f64;
+    if result > 0.0 && first.2 >= 0.0 {
+        let to_zero = sampled * (first.2 / result);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    let threshold = avg * 1.1;
+    let mut interval = sampled;
+    interval += if to_start < threshold { to_start } else { avg / 2.0 };
+    interval += if to_end < threshold { to_end } else { avg / 2.0 };
+    result *= interval / sampled;
+    result / (range_ns as f64 / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000_000_000;
+
+    #[test]
+    fn windows_are_open_at_start_closed_at_end() {
+        let steps = Steps { start: 10 * H, step: H, n: 3 };
+        let w = Window { range: H, offset: 0 };
+        // A sample exactly at a step belongs to that step only.
+        assert_eq!(span(&steps, &w, 11 * H), Some((1, 1)));
+        // Just after a step: the next one.
+        assert_eq!(span(&steps, &w, 11 * H + 1), Some((2, 2)));
+        assert_eq!(span(&steps, &w, 9 * H), None);
+        assert_eq!(span(&steps, &w, 9 * H + 1), Some((0, 0)));
+        let w2 = Window { range: 2 * H, offset: 0 };
+        assert_eq!(span(&steps, &w2, 10 * H + 5), Some((1, 2)));
+        let off = Window { range: H, offset: H };
+        assert_eq!(span(&steps, &off, 10 * H), Some((1, 1)));
+    }
+
+    #[test]
+    fn difference_arrays_count_exactly() {
+        let steps = Steps { start: 0, step: 10, n: 100 };
+        let w = Window { range: 25, offset: 0 };
+        let budget = Budget::default();
+        let mut a = RangeAcc::new(Agg::Additive, steps, w);
+        let i = a.series_index("s");
+        for ts in 0..1000 {
+            a.add(i, ts, ts as u64, 0.1, &budget).unwrap();
+        }
+        let SeriesAcc::Diff(c) = &a.series[0].1 else { panic!() };
+        let p = prefix(c, steps.n);
+        // Window (t-25, t] holds 25 samples once t >= 25.
+        assert_eq!(p[50].0, 25);
+        assert!((p[50].1 - 2.5).abs() < 1e-12);
+        assert_eq!(p[0].0, 1);
+    }
+
+    #[test]
+    fn sample_ops() {
+        let s: Vec<(i64, u64, f64)> = vec![(1, 0, 5.0), (2, 1, 1.0), (3, 2, 9.0), (4, 3, 3.0)];
+        let steps = Steps { start: 2, step: 1, n: 3 };
+        let w = Window { range: 2, offset: 0 };
+        assert_eq!(sample_values(RangeOp::MaxOverTime, None, &s, &steps, &w), vec![Some(5.0), Some(9.0), Some(9.0)]);
+        assert_eq!(sample_values(RangeOp::MinOverTime, None, &s, &steps, &w), vec![Some(1.0), Some(1.0), Some(3.0)]);
+        assert_eq!(sample_values(RangeOp::FirstOverTime, None, &s, &steps, &w), vec![Some(5.0), Some(1.0), Some(9.0)]);
+        let mut v = vec![3.0, 1.0, 2.0, 4.0];
+        assert!((quantile(0.9, &mut v) - 3.7).abs() < 1e-12);
+        assert_eq!(sample_values(RangeOp::StdvarOverTime, None, &s, &steps, &w)[0], Some(4.0));
+    }
+
+    #[test]
+    fn dd_keeps_small_terms() {
+        let mut d = Dd::default();
+        d.add(1e16);
+        d.add(1.0);
+        d.add(-1e16);
+        assert_eq!(d.value(), 1.0);
+    }
+}
