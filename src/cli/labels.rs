@@ -138,5 +138,5 @@ fn series_table(series: &[Labels], w: &mut dyn Write) -> std::io::Result<()> {
             .collect();
         writeln!(w, "{}", row.join("  ").trim_end())?;
     }
-    writeln!(w, "({} streams)", series.len())
+    writeln!(w, "({} stream{})", series.len(), if series.len() == 1 { "" } else { "s" })
 }

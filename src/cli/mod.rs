@@ -5,6 +5,7 @@ mod backend_args;
 mod chart;
 mod index;
 mod labels;
+mod load;
 mod output;
 mod parse;
 mod progress;
@@ -63,6 +64,8 @@ pub enum Command {
     Labels(labels::LabelsArgs),
     /// List the streams (label sets) matching selectors.
     Series(labels::SeriesArgs),
+    /// Push a dataset into a real Loki with the embedded engine's labels and timestamps.
+    Load(load::LoadArgs),
 }
 
 /// Where the input format comes from: a dataset, or flags.
@@ -102,6 +105,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Query(a) => a.app.clone(),
         Command::Labels(a) => a.app.clone(),
         Command::Series(a) => a.app.clone(),
+        Command::Load(a) => Some(a.app.clone()),
     };
     let overrides = ConfigOverrides {
         config_path: cli.global.config.clone(),
@@ -119,6 +123,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Query(a) => query::run(&cfg, a),
         Command::Labels(a) => labels::run_labels(&cfg, a),
         Command::Series(a) => labels::run_series(&cfg, a),
+        Command::Load(a) => load::run(&cfg, &cli.global, a),
     }
 }
 

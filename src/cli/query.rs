@@ -61,10 +61,6 @@ pub fn run(cfg: &Config, a: QueryArgs) -> anyhow::Result<()> {
         DirectionArg::Backward => Direction::Backward,
         DirectionArg::Forward => Direction::Forward,
     };
-    enum Req {
-        Range(RangeRequest),
-        Instant(InstantRequest),
-    }
     let req = if a.instant {
         if a.time.end.is_some() {
             anyhow::bail!("--end does not apply to --instant; use --time");
@@ -105,12 +101,17 @@ pub fn run(cfg: &Config, a: QueryArgs) -> anyhow::Result<()> {
         eprintln!("{}", empty_hint(&backend, &req_range(&req)));
     }
     Ok(())
+}
 
-    fn req_range(r: &Req) -> (i64, i64) {
-        match r {
-            Req::Range(r) => (r.start_ns, r.end_ns),
-            Req::Instant(r) => (r.time_ns, r.time_ns),
-        }
+enum Req {
+    Range(RangeRequest),
+    Instant(InstantRequest),
+}
+
+fn req_range(r: &Req) -> (i64, i64) {
+    match r {
+        Req::Range(r) => (r.start_ns, r.end_ns),
+        Req::Instant(r) => (r.time_ns, r.time_ns),
     }
 }
 

@@ -32,16 +32,13 @@ pub fn position_in(message: &str) -> Option<(usize, usize)> {
     Some((line.trim().parse().ok()?, col.parse().ok()?))
 }
 
-/// The query's line `line` (1-based), indented, with `^` under byte column
-/// `col` (1-based, as Loki counts).
+/// The query's line `line` (1-based), indented, with `^` under column `col`
+/// (1-based, in characters, as Loki's lexer counts).
 fn caret(query: &str, line: usize, col: usize, w: &mut dyn Write) -> io::Result<()> {
     let Some(text) = query.split('\n').nth(line.saturating_sub(1)) else { return Ok(()) };
     let text = text.trim_end_matches('\r');
-    let mut cut = col.saturating_sub(1).min(text.len());
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let pad: String = text[..cut].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let pad: String =
+        text.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let shown = crate::terminal::sanitize(text);
     writeln!(w, "  {shown}")?;
     writeln!(w, "  {pad}^")

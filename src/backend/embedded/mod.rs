@@ -29,6 +29,7 @@ mod parse;
 mod pattern;
 mod pipeline;
 mod range;
+pub mod records;
 mod scan;
 mod series;
 mod source;
