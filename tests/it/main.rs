@@ -13,3 +13,4 @@ mod loki_paging;
 mod loki_push;
 mod loki_server;
 mod loki_tls;
+mod query_cli;
