@@ -9,6 +9,7 @@
 //! - [`logs`]: streaming reader (plain or gzip) and record parsing.
 //! - [`index`]: template matching and mining, parameters, workflows, the indexing run.
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
+//! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
 //! - [`cli`]: the commands behind `main.rs`.
 
 pub mod backend;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod dataset;
 pub mod index;
 pub mod knowledge;
+pub mod llm;
 pub mod logql;
 pub mod logs;
 pub mod loki;
