@@ -6,3 +6,4 @@ mod bad_input;
 mod common;
 mod headers;
 mod index_cli;
+mod llm;

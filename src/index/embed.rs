@@ -1,0 +1,154 @@
+//! The `embed` phase: a vector per document (templates, parameters,
+//! workflows; see [`crate::knowledge::documents`]) with the embedding model,
+//! requested in batches of `llm.embedding_batch_size`, each batch appended to
+//! the cache (`storage/<app>/cache/embeddings_<model>.jsonl`, keyed by a hash
+//! of the model and the document's text) as it arrives. When every document
+//! has its vector, `<kind>_embeddings_<model>.parquet` are written.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::enrich::EnrichError;
+use super::event::{IndexEvent, Phase};
+use crate::knowledge::{DocKind, Document};
+use crate::llm::{LlmClient, LlmError};
+use crate::storage::AppStore;
+use crate::storage::cache::ReplyCache;
+use crate::storage::vectors::{VectorRow, write_vectors};
+
+/// The usage phase name of these requests.
+pub const PHASE: &str = "embed";
+
+/// The cache key of a document's vector.
+pub fn key(model: &str, text: &str) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(model.as_bytes());
+    h.update(&[0]);
+    h.update(text.as_bytes());
+    format!("{:032x}", h.digest128())
+}
+
+fn vector_of(v: &Value) -> Option<Vec<f32>> {
+    v.as_array()?.iter().map(|x| x.as_f64().map(|f| f as f32)).collect()
+}
+
+/// What the phase did.
+#[derive(Debug, Clone, Default)]
+pub struct EmbedOutput {
+    pub documents: usize,
+    /// Documents embedded in this run; the rest came from the cache.
+    pub requested: usize,
+    pub cached: usize,
+    pub batches: usize,
+    pub dims: usize,
+    pub files: Vec<(DocKind, PathBuf, usize)>,
+}
+
+/// Runs the phase over `docs`.
+pub async fn run(
+    client: &LlmClient,
+    store: &AppStore,
+    docs: &[Document],
+    batch_size: usize,
+    concurrency: usize,
+    on_event: &dyn Fn(IndexEvent),
+    cancel: &AtomicBool,
+) -> Result<EmbedOutput, EnrichError> {
+    let model = client.embedding_model().to_owned();
+    let cache_path = store.cache_path("embeddings", &model);
+    let mut cache = ReplyCache::open(&cache_path)?;
+    let keys: Vec<String> = docs.iter().map(|d| key(&model, &d.text)).collect();
+    // Vectors from an earlier run fix the dimension.
+    if let Some(dims) = keys.iter().find_map(|k| cache.get(k)).and_then(vector_of).map(|v| v.len()) {
+        client.expect_dims(dims);
+    }
+    let mut seen = HashSet::new();
+    let pending: Vec<(String, String)> = docs
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| !cache.contains(k) && seen.insert((*k).clone()))
+        .map(|(d, k)| (k.clone(), d.text.clone()))
+        .collect();
+    let total = docs.len() as u64;
+    let cached_docs = docs.len() - keys.iter().filter(|k| seen.contains(*k)).count();
+    on_event(IndexEvent::ItemsStarted { phase: Phase::Embed, total, cached: cached_docs as u64 });
+    let mut done = cached_docs as u64;
+    let progress = |done: u64| {
+        let u = client.usage().phase(PHASE);
+        on_event(IndexEvent::Items { phase: Phase::Embed, done, total, tokens_in: u.tokens_in, tokens_out: 0, cost_usd: u.cost_usd });
+    };
+    progress(done);
+
+    let requested = pending.len();
+    let batches: Vec<Vec<(String, String)>> = pending.chunks(batch_size.max(1)).map(<[_]>::to_vec).collect();
+    let n_batches = batches.len();
+    let mut queue = batches.into_iter();
+    type Joined = (Vec<String>, Result<Vec<Vec<f32>>, LlmError>);
+    let mut set: JoinSet<Joined> = JoinSet::new();
+    let mut failure: Option<EnrichError> = None;
+    loop {
+        while failure.is_none() && !cancel.load(Ordering::Relaxed) && set.len() < concurrency.max(1) {
+            let Some(b) = queue.next() else { break };
+            let c = client.clone();
+            set.spawn(async move {
+                let (keys, texts): (Vec<String>, Vec<String>) = b.into_iter().unzip();
+                let r = c.embed(PHASE, &texts).await;
+                (keys, r)
+            });
+        }
+        let Some(joined) = set.join_next().await else { break };
+        match joined {
+            Ok((keys, Ok(vectors))) => {
+                let n = keys.len() as u64;
+                let records = keys.into_iter().zip(vectors).map(|(k, v)| (k, Value::from(v))).collect();
+                if let Err(e) = cache.put_all(records) {
+                    set.abort_all();
+                    return Err(e.into());
+                }
+                // Documents with equal text share a key: count documents, not keys.
+                done = (done + n).min(total);
+                progress(done);
+            }
+            Ok((_, Err(LlmError::Dimension { expected, got }))) => {
+                failure.get_or_insert(EnrichError::Dimension { expected, got, cache: cache_path.clone() });
+            }
+            Ok((keys, Err(e))) => {
+                failure.get_or_insert(EnrichError::Llm { what: format!("a batch of {} documents", keys.len()), source: e });
+            }
+            Err(e) => {
+                failure.get_or_insert(EnrichError::Task(e.to_string()));
+            }
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if queue.len() > 0 {
+        return Err(EnrichError::Cancelled { phase: PHASE, done, total });
+    }
+    progress(total);
+
+    let mut dims = client.dims().unwrap_or(0);
+    let mut files = Vec::new();
+    for kind in DocKind::ALL {
+        let mut rows = Vec::new();
+        for (d, k) in docs.iter().zip(&keys).filter(|(d, _)| d.kind == kind) {
+            let vector = cache.get(k).and_then(vector_of).ok_or_else(|| EnrichError::Task(format!("no vector for {}", d.id)))?;
+            if dims == 0 {
+                dims = vector.len();
+            }
+            if vector.len() != dims {
+                return Err(EnrichError::Dimension { expected: dims, got: vector.len(), cache: cache_path.clone() });
+            }
+            rows.push(VectorRow { id: d.id.clone(), kind: kind.as_str().to_owned(), text: d.text.clone(), vector });
+        }
+        let path = store.embeddings_path(kind, &model);
+        write_vectors(&path, &model, dims, &rows)?;
+        files.push((kind, path, rows.len()));
+    }
+    Ok(EmbedOutput { documents: docs.len(), requested, cached: cached_docs, batches: n_batches, dims, files })
+}
