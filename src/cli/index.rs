@@ -133,9 +133,15 @@ fn enrich(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, store: &AppStore, app: &s
     let cancel = Arc::new(AtomicBool::new(false));
     let result = rt.block_on(async {
         let flag = cancel.clone();
+        // First Ctrl-C: finish the requests in flight, keep them, stop. Second: leave now
+        // (every finished item is already on disk).
         let ctrl_c = tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 flag.store(true, Ordering::Relaxed);
+                eprintln!("stopping after the requests in flight (Ctrl-C again to quit now)");
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
             }
         });
         let r = index::enrich::run(client.as_ref(), store, app, k, &opts, &on_event, &cancel).await;

@@ -80,6 +80,20 @@ fn cut(s: &str, max: usize) -> &str {
     s.get(..n).unwrap_or(s)
 }
 
+/// A number in a prompt: an integer as such, else 6 significant digits, so
+/// that the last bits of a float (which a JSON round trip may change) never
+/// change the prompt, and with it the cache key.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
+        format!("{x:.5e}")
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
 fn key(prompt: &Prompt, model: &str, messages: &[Message]) -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for part in [prompt.version.as_str(), model] {
@@ -128,7 +142,7 @@ fn parameter_vars(app: &str, tp: &TemplateParams) -> Vec<(&'static str, String)>
                 if top.is_empty() { "none".into() } else { top.join(", ") }
             );
             if let Some(n) = &p.numeric {
-                line.push_str(&format!("; min {}, max {}, mean {:.6}", n.min, n.max, n.mean));
+                line.push_str(&format!("; min {}, max {}, mean {}", num(n.min), num(n.max), num(n.mean)));
             }
             line
         })
@@ -421,6 +435,17 @@ mod tests {
         let user = &a[0].messages[1].content;
         assert!(user.contains("Seen 3 times; levels: info 3; first seen unknown"), "{user}");
         assert!(user.contains("<<<DATA_") && user.contains("Receiving block blk_<*>"));
+    }
+
+    #[test]
+    fn numbers_in_prompts_ignore_the_last_bits() {
+        assert_eq!(num(50010.0), "50010");
+        assert_eq!(num(1.4542610266793856e18), "1.45426e18");
+        assert_eq!(num(1.4542610266793858e18), "1.45426e18");
+        assert_eq!(num(-5.140072410813878e18), "-5.14007e18");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(0.000012345), "1.23450e-5");
+        assert_eq!(num(0.0), "0");
     }
 
     #[test]

@@ -160,9 +160,11 @@ async fn summarize_and_embed_hdfs_end_to_end() {
     let u = c.usage().phase("summarize");
     assert_eq!((u.requests, u.tokens_in, u.tokens_out), (all.len() as u64, 100 * all.len() as u64, 20 * all.len() as u64));
 
-    // A second run asks for nothing: everything is cached.
+    // A second run, on the knowledge read back from storage (as `index` does
+    // when the logs did not change), asks for nothing: everything is cached.
     s.clear_log();
-    let again = index::enrich::run(Some(&c), &st, "hdfs", &k, &opts(), &|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let loaded = st.load().unwrap();
+    let again = index::enrich::run(Some(&c), &st, "hdfs", &loaded, &opts(), &|_| {}, &AtomicBool::new(false)).await.unwrap();
     assert!(s.requests().is_empty());
     assert!(matches!(again.summarize, Outcome::Done { requested: 0, .. }));
 
