@@ -117,7 +117,7 @@ pub async fn run(
                 failure.get_or_insert(EnrichError::Dimension { expected, got, cache: cache_path.clone() });
             }
             Ok((keys, Err(e))) => {
-                failure.get_or_insert(EnrichError::Llm { what: format!("a batch of {} documents", keys.len()), source: e });
+                failure.get_or_insert(EnrichError::Llm { what: format!("a batch of {} documents", keys.len()), error: e });
             }
             Err(e) => {
                 failure.get_or_insert(EnrichError::Task(e.to_string()));

@@ -20,12 +20,9 @@ use crate::storage::{AppStore, DerivedFile, StorageError};
 /// Errors of the LLM and lexical phases.
 #[derive(Debug, thiserror::Error)]
 pub enum EnrichError {
-    #[error("{what}: {source}")]
-    Llm {
-        what: String,
-        #[source]
-        source: LlmError,
-    },
+    /// `what` names the item (`template E5`, `a batch of 64 documents`).
+    #[error("{what}: {error}")]
+    Llm { what: String, error: LlmError },
     #[error(
         "the embedding model returned vectors of {got} dimensions, the vectors before them have {expected}; if the model changed under the same name, delete {} and run index again",
         cache.display()

@@ -220,7 +220,7 @@ fn check_slots(v: &Value, slots: &[usize]) -> Result<(), String> {
 }
 
 async fn ask(client: &LlmClient, t: &Task) -> Result<Value, crate::llm::LlmError> {
-    let opts = ChatOptions { temperature: Some(0.0), max_tokens: Some(800), ..Default::default() };
+    let opts = ChatOptions { temperature: Some(0.0), max_tokens: Some(1500), ..Default::default() };
     let slots = t.slots.clone();
     let kind = t.kind;
     let r = chat_json::<Value>(client, PHASE, &t.messages, &opts, &shape(kind), move |v| {
@@ -371,7 +371,7 @@ pub async fn run(
                 progress(done);
             }
             Ok((t, Err(e))) => {
-                failure.get_or_insert(EnrichError::Llm { what: format!("{} {}", t.kind, t.id), source: e });
+                failure.get_or_insert(EnrichError::Llm { what: format!("{} {}", t.kind, t.id), error: e });
             }
             Err(e) => {
                 failure.get_or_insert(EnrichError::Task(e.to_string()));

@@ -5,7 +5,8 @@
 //! between chunks), usage recorded under the caller's phase name.
 //!
 //! Cancel a call by dropping its future (e.g. in a `tokio::select!`): the
-//! request is aborted and nothing more is recorded.
+//! request is aborted and nothing more is recorded. The streamed chat is in
+//! [`super::stream`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -13,11 +14,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::http::{self, post, read_json};
+use super::http::{post, read_json};
 use super::limiter::Limiter;
-use super::redact::{RedactionCounts, Redactor, StreamRestorer};
+use super::redact::{RedactionCounts, Redactor};
 use super::retry::RetryPolicy;
-use super::sse::SseParser;
 use super::tokens::TokenCounter;
 use super::usage::UsageMeter;
 use super::wire::{self, ServerUsage};
@@ -114,12 +114,12 @@ impl ClientOptions {
     }
 }
 
-struct Inner {
-    http: reqwest::Client,
-    endpoint: Endpoint,
-    opts: ClientOptions,
-    limiter: Limiter,
-    usage: UsageMeter,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
+    pub(super) endpoint: Endpoint,
+    pub(super) opts: ClientOptions,
+    pub(super) limiter: Limiter,
+    pub(super) usage: UsageMeter,
     chat_tokens: OnceLock<TokenCounter>,
     embed_tokens: OnceLock<TokenCounter>,
     /// Dimension of the embedding model's vectors, once known.
@@ -129,7 +129,7 @@ struct Inner {
 /// A client of one endpoint; cheap to clone (shared limiter and usage).
 #[derive(Clone)]
 pub struct LlmClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for LlmClient {
@@ -139,10 +139,10 @@ impl std::fmt::Debug for LlmClient {
 }
 
 /// What a chat attempt returns before redaction is undone.
-struct RawReply {
-    text: String,
-    finish_reason: Option<String>,
-    usage: Option<ServerUsage>,
+pub(super) struct RawReply {
+    pub(super) text: String,
+    pub(super) finish_reason: Option<String>,
+    pub(super) usage: Option<ServerUsage>,
 }
 
 impl LlmClient {
@@ -213,15 +213,15 @@ impl LlmClient {
         *self.inner.dims.lock().unwrap_or_else(|p| p.into_inner()) = Some(dims);
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.inner.endpoint.base_url)
     }
 
-    fn is_openai(&self) -> bool {
+    pub(super) fn is_openai(&self) -> bool {
         self.inner.endpoint.base_url.starts_with("https://api.openai.com")
     }
 
-    fn redact(&self, phase: &str, messages: &[Message]) -> (Redactor, Vec<Message>) {
+    pub(super) fn redact(&self, phase: &str, messages: &[Message]) -> (Redactor, Vec<Message>) {
         let mut r = Redactor::new(self.inner.endpoint.redaction);
         let sent: Vec<Message> =
             messages.iter().map(|m| Message { role: m.role, content: r.redact(&m.content) }).collect();
@@ -229,7 +229,7 @@ impl LlmClient {
         (r, sent)
     }
 
-    fn finish_chat(&self, phase: &str, model: &str, sent: &[Message], raw: RawReply, r: &Redactor, attempts: u32) -> ChatReply {
+    pub(super) fn finish_chat(&self, phase: &str, model: &str, sent: &[Message], raw: RawReply, r: &Redactor, attempts: u32) -> ChatReply {
         let (tokens_in, tokens_out, estimated) = match raw.usage {
             Some(u) => (u.prompt, u.completion, false),
             None => {
@@ -288,128 +288,8 @@ impl LlmClient {
         Ok(RawReply { text: b.text, finish_reason: b.finish_reason, usage: b.usage })
     }
 
-    fn api_key(&self) -> Option<&str> {
+    pub(super) fn api_key(&self) -> Option<&str> {
         self.inner.endpoint.api_key.as_deref()
-    }
-
-    /// A streamed chat reply: `on` hears each piece of text as it arrives
-    /// (placeholders already mapped back), and [`StreamEvent::Restart`] when a
-    /// failed attempt is retried after it had produced text. Returns the whole reply.
-    pub async fn chat_stream(
-        &self,
-        phase: &str,
-        messages: &[Message],
-        opts: &ChatOptions,
-        mut on: impl FnMut(StreamEvent<'_>),
-    ) -> Result<ChatReply, LlmError> {
-        let (r, sent) = self.redact(phase, messages);
-        let model = opts.model.clone().unwrap_or_else(|| self.chat_model().to_owned());
-        let body = wire::chat_request(&model, &sent, opts, true, self.is_openai());
-        let url = self.url("chat/completions");
-        let policy = self.inner.opts.retry;
-        let mut retry = 0u32;
-        let mut emitted = false;
-        loop {
-            match self.stream_once(phase, &url, &body, &r, &mut on, &mut emitted).await {
-                Ok(raw) => return Ok(self.finish_chat(phase, &model, &sent, raw, &r, retry + 1)),
-                Err(e) if e.is_retryable() && retry < policy.max_retries => {
-                    retry += 1;
-                    self.inner.usage.retry(phase);
-                    tokio::time::sleep(policy.delay(retry, &e)).await;
-                    if emitted {
-                        on(StreamEvent::Restart { attempt: retry + 1, reason: &e.to_string() });
-                        emitted = false;
-                    }
-                }
-                Err(e) => {
-                    self.inner.usage.failure(phase);
-                    return Err(if retry > 0 {
-                        LlmError::GaveUp { attempts: retry + 1, message: e.to_string(), last: Box::new(e) }
-                    } else {
-                        e
-                    });
-                }
-            }
-        }
-    }
-
-    async fn stream_once(
-        &self,
-        phase: &str,
-        url: &str,
-        body: &serde_json::Value,
-        r: &Redactor,
-        on: &mut impl FnMut(StreamEvent<'_>),
-        emitted: &mut bool,
-    ) -> Result<RawReply, LlmError> {
-        let _permit = self.inner.limiter.acquire().await;
-        self.inner.usage.request(phase);
-        let timeout = self.inner.opts.timeout;
-        let reply = post(&self.inner.http, url, self.api_key(), body, Instant::now() + timeout, timeout).await?;
-        let headers = reply.response.headers().clone();
-        let ct = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        if !ct.contains("event-stream") {
-            // A server that ignores `stream: true` sends the whole reply as JSON.
-            let v = read_json(reply, Instant::now() + timeout, timeout).await?;
-            let b = wire::parse_chat(v)?;
-            let text = r.restore(&b.text);
-            if !text.is_empty() {
-                *emitted = true;
-                on(StreamEvent::Delta(&text));
-            }
-            return Ok(RawReply { text: b.text, finish_reason: b.finish_reason, usage: b.usage });
-        }
-        let mut resp = reply.response;
-        let mut parser = SseParser::new();
-        let mut restorer = StreamRestorer::new(r);
-        let mut text = String::new();
-        let mut finish: Option<String> = None;
-        let mut usage: Option<ServerUsage> = None;
-        let mut done = false;
-        let cut = |text: &str, message: String| LlmError::StreamCut { received: text.chars().count(), message };
-        while !done {
-            let chunk = match tokio::time::timeout(timeout, resp.chunk()).await {
-                Err(_) => return Err(cut(&text, format!("no data for {}s", timeout.as_secs()))),
-                Ok(Err(e)) => return Err(cut(&text, http::transport_error(url, timeout, &e).to_string())),
-                Ok(Ok(None)) => break,
-                Ok(Ok(Some(b))) => b,
-            };
-            let events = parser.feed(&chunk).map_err(LlmError::Malformed)?;
-            for ev in events {
-                if ev.data.trim() == "[DONE]" {
-                    done = true;
-                    break;
-                }
-                let c = wire::parse_chunk(&ev.data)?;
-                if !c.delta.is_empty() {
-                    text.push_str(&c.delta);
-                    let out = restorer.push(&c.delta);
-                    if !out.is_empty() {
-                        *emitted = true;
-                        on(StreamEvent::Delta(&out));
-                    }
-                }
-                finish = c.finish_reason.or(finish);
-                usage = c.usage.or(usage);
-            }
-        }
-        if !done {
-            for ev in parser.finish() {
-                if ev.data.trim() == "[DONE]" {
-                    done = true;
-                }
-            }
-        }
-        // Without `[DONE]`, a stream that said why it finished is whole; one that did not was cut.
-        if !done && finish.is_none() {
-            return Err(cut(&text, "the connection closed before the end of the stream".into()));
-        }
-        let rest = restorer.finish();
-        if !rest.is_empty() {
-            *emitted = true;
-            on(StreamEvent::Delta(&rest));
-        }
-        Ok(RawReply { text, finish_reason: finish, usage })
     }
 
     /// Vectors of `inputs` with the embedding model, in input order. Inputs are

@@ -134,13 +134,15 @@ pub fn transport_error(url: &str, timeout: Duration, e: &reqwest::Error) -> LlmE
     if e.is_timeout() {
         return timeout_error(url, timeout);
     }
-    // The causes say what went wrong (refused, DNS, TLS, reset).
-    let mut message = e.to_string();
+    // The causes say what went wrong (refused, DNS, TLS, reset); the top
+    // level only repeats the URL.
+    let mut causes = Vec::new();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        message = format!("{message}: {s}");
+        causes.push(s.to_string());
         src = s.source();
     }
+    let message = if causes.is_empty() { e.to_string() } else { causes.join(": ") };
     LlmError::Unreachable { url: url.to_owned(), message }
 }
 

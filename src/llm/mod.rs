@@ -6,7 +6,7 @@
 //!   a stream cut short are all visible to us).
 //! - [`retry`]: which failures are retried and how long to wait.
 //! - [`limiter`]: requests in flight and requests per second.
-//! - `http`, `wire`: the transport and the OpenAI wire format.
+//! - `http`, `wire`, `stream`: the transport, the OpenAI wire format, the streamed chat.
 //! - [`sse`]: server-sent events of a streamed chat.
 //! - [`tokens`]: token counts with tiktoken-rs.
 //! - [`usage`]: tokens in and out per phase, cost, redaction counts.
@@ -22,6 +22,7 @@ pub mod prompts;
 pub mod redact;
 pub mod retry;
 pub mod sse;
+mod stream;
 pub mod tokens;
 pub mod usage;
 mod wire;
@@ -66,8 +67,9 @@ pub enum LlmError {
     /// A JSON reply still invalid after the repair retry.
     #[error("the model's reply is not the JSON asked for, even after a repair request: {error}")]
     InvalidJson { error: String, reply: String },
+    /// The last error of a call whose retries are spent (its text is in `message`).
     #[error("{message} (after {attempts} attempts)")]
-    GaveUp { attempts: u32, message: String, #[source] last: Box<LlmError> },
+    GaveUp { attempts: u32, message: String, last: Box<LlmError> },
     #[error("invalid LLM configuration: {0}")]
     Config(String),
 }
