@@ -163,9 +163,12 @@ fn enrich(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, store: &AppStore, app: &s
 
 fn outcome(o: &Outcome) -> String {
     match o {
-        Outcome::Done { items, requested, cached, secs } => {
+        Outcome::Done { items, requested, cached, failed: 0, secs } => {
             format!("{items} items in {secs:.2}s ({requested} requested, {cached} from the cache)")
         }
+        Outcome::Done { items, requested, cached, failed, secs } => format!(
+            "{items} items in {secs:.2}s ({requested} requested, {cached} from the cache), {failed} without a valid reply (see the warnings; the next run asks again)"
+        ),
         Outcome::Skipped(why) => format!("skipped: {why}"),
         Outcome::Failed(e) => format!("failed: {e}"),
     }

@@ -41,8 +41,9 @@ pub enum EnrichError {
 /// How a phase ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Items in all, of them requested in this run (the rest cached), seconds.
-    Done { items: usize, requested: usize, cached: usize, secs: f64 },
+    /// Items in all, of them requested in this run (the rest cached), items
+    /// left without a result (a reply that stayed invalid), seconds.
+    Done { items: usize, requested: usize, cached: usize, failed: usize, secs: f64 },
     Skipped(String),
     Failed(String),
 }
@@ -118,8 +119,13 @@ pub async fn run(
                 Ok(out) => {
                     let items = out.requested + out.cached;
                     on_event(IndexEvent::Finished { phase: Phase::Summarize, lines: items as u64, secs: t.elapsed().as_secs_f64() });
-                    report.summarize =
-                        Outcome::Done { items, requested: out.requested, cached: out.cached, secs: t.elapsed().as_secs_f64() };
+                    report.summarize = Outcome::Done {
+                        items,
+                        requested: out.requested,
+                        cached: out.cached,
+                        failed: out.invalid.len(),
+                        secs: t.elapsed().as_secs_f64(),
+                    };
                     for ((kind, version), f) in out.prompt_versions.iter().zip(&out.files) {
                         derived.push(DerivedFile {
                             file: file_name(f),
@@ -155,6 +161,7 @@ pub async fn run(
                     items: out.documents,
                     requested: out.requested,
                     cached: out.cached,
+                    failed: 0,
                     secs: t.elapsed().as_secs_f64(),
                 };
                 for (_, path, n) in &out.files {

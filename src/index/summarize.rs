@@ -5,6 +5,11 @@
 //! keyed by a hash of the rendered prompt (the item's data), the model and the
 //! prompt version: an item finished once is never requested again. When every
 //! item is done, `<kind>_<chat-model>.json` are written.
+//!
+//! An item whose reply is still not the JSON asked for after the repair
+//! request is left without a summary (a warning names it; the next run asks
+//! again); any other error (the endpoint down, refusing, timing out after its
+//! retries) stops the phase.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,7 +22,7 @@ use super::enrich::EnrichError;
 use super::event::{IndexEvent, Phase};
 use crate::knowledge::{DocKind, Knowledge, Summaries, Summary, TemplateParams, TemplateRecord, WorkflowRecord, parameter_id};
 use crate::llm::prompts::{Prompt, fence};
-use crate::llm::{ChatOptions, LlmClient, Message, Shape, chat_json};
+use crate::llm::{ChatOptions, LlmClient, LlmError, Message, Shape, chat_json};
 use crate::storage::cache::ReplyCache;
 use crate::storage::summaries::SummariesFile;
 use crate::storage::{AppStore, SCHEMA_VERSION};
@@ -219,7 +224,7 @@ fn check_slots(v: &Value, slots: &[usize]) -> Result<(), String> {
     if missing.is_empty() { Ok(()) } else { Err(format!("$.parameters: no entry for slot {}", missing.join(", "))) }
 }
 
-async fn ask(client: &LlmClient, t: &Task) -> Result<Value, crate::llm::LlmError> {
+async fn ask(client: &LlmClient, t: &Task) -> Result<Value, LlmError> {
     let opts = ChatOptions { temperature: Some(0.0), max_tokens: Some(1500), ..Default::default() };
     let slots = t.slots.clone();
     let kind = t.kind;
@@ -310,6 +315,8 @@ pub struct SummarizeOutput {
     pub cached: usize,
     pub files: Vec<PathBuf>,
     pub prompt_versions: Vec<(DocKind, String)>,
+    /// Items left without a summary (`template E5`) and why.
+    pub invalid: Vec<(String, String)>,
 }
 
 /// Runs the phase: every item not in the cache is requested (at most
@@ -348,8 +355,9 @@ pub async fn run(
     progress(done);
     let requested = pending.len();
     let mut queue = pending.into_iter();
-    let mut set: JoinSet<(Task, Result<Value, crate::llm::LlmError>)> = JoinSet::new();
+    let mut set: JoinSet<(Task, Result<Value, LlmError>)> = JoinSet::new();
     let mut failure: Option<EnrichError> = None;
+    let mut invalid = Vec::new();
     loop {
         while failure.is_none() && !cancel.load(Ordering::Relaxed) && set.len() < concurrency.max(1) {
             let Some(t) = queue.next() else { break };
@@ -369,6 +377,11 @@ pub async fn run(
                 }
                 done += 1;
                 progress(done);
+            }
+            Ok((t, Err(LlmError::InvalidJson { error, .. }))) => {
+                let what = format!("{} {}", t.kind, t.id);
+                on_event(IndexEvent::Warning(format!("{what}: no summary, the model's reply is not the JSON asked for: {error}")));
+                invalid.push((what, error));
             }
             Ok((t, Err(e))) => {
                 failure.get_or_insert(EnrichError::Llm { what: format!("{} {}", t.kind, t.id), error: e });
@@ -400,7 +413,7 @@ pub async fn run(
         files.push(store.write_summaries(&f)?);
         prompt_versions.push((kind, prompt_version));
     }
-    Ok(SummarizeOutput { summaries, requested, cached, files, prompt_versions })
+    Ok(SummarizeOutput { summaries, requested, cached, files, prompt_versions, invalid })
 }
 
 #[cfg(test)]

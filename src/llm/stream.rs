@@ -13,6 +13,9 @@ use super::sse::SseParser;
 use super::wire::{self, ServerUsage};
 use super::LlmError;
 
+/// A whole stream may last this many timeouts.
+const STREAM_TIMEOUTS: u32 = 10;
+
 impl LlmClient {
     /// A streamed chat reply: `on` hears each piece of text as it arrives
     /// (placeholders already mapped back), and [`StreamEvent::Restart`] when a
@@ -89,8 +92,15 @@ impl LlmClient {
         let mut usage: Option<ServerUsage> = None;
         let mut done = false;
         let cut = |text: &str, message: String| LlmError::StreamCut { received: text.chars().count(), message };
+        // Idle: `timeout` between chunks; in all: STREAM_TIMEOUTS times it, so
+        // a server that trickles keep-alives forever cannot hang the caller.
+        let end = Instant::now() + timeout * STREAM_TIMEOUTS;
         while !done {
-            let chunk = match tokio::time::timeout(timeout, resp.chunk()).await {
+            let next = (Instant::now() + timeout).min(end);
+            let chunk = match tokio::time::timeout_at(next, resp.chunk()).await {
+                Err(_) if next == end => {
+                    return Err(cut(&text, format!("the stream took longer than {}s", (timeout * STREAM_TIMEOUTS).as_secs())));
+                }
                 Err(_) => return Err(cut(&text, format!("no data for {}s", timeout.as_secs()))),
                 Ok(Err(e)) => return Err(cut(&text, http::transport_error(url, timeout, &e).to_string())),
                 Ok(Ok(None)) => break,
@@ -105,6 +115,10 @@ impl LlmClient {
                 let c = wire::parse_chunk(&ev.data)?;
                 if !c.delta.is_empty() {
                     text.push_str(&c.delta);
+                    if text.len() > http::MAX_BODY_BYTES {
+                        // A stream that never ends must not hang the caller or fill memory.
+                        return Err(LlmError::Malformed(format!("a streamed reply longer than {} bytes", http::MAX_BODY_BYTES)));
+                    }
                     let out = restorer.push(&c.delta);
                     if !out.is_empty() {
                         *emitted = true;

@@ -184,6 +184,29 @@ async fn a_stream_cut_short_is_retried_and_the_caller_told_to_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_goes_silent_times_out() {
+    let s = MockLlm::start().await;
+    let mut o = options();
+    o.timeout = Duration::from_millis(400);
+    o.retry.max_retries = 0;
+    let c = s.client_with(RedactionMode::Off, o);
+    s.push(Route::Chat, Reply::Stream { deltas: vec!["Hel".into(), "lo".into()], end: StreamEnd::Stall });
+    let t = Instant::now();
+    let mut got = String::new();
+    let e = c
+        .chat_stream("ask", &ask(), &ChatOptions::default(), |e| {
+            if let StreamEvent::Delta(d) = e {
+                got.push_str(d)
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(matches!(&e, LlmError::StreamCut { received: 5, message } if message.contains("no data")), "{e:?}");
+    assert_eq!(got, "Hello", "what arrived was shown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embeddings_in_order_and_wrong_dimensions_or_counts() {
     let s = MockLlm::start().await;
     let c = s.client(RedactionMode::Off);

@@ -273,6 +273,37 @@ async fn a_new_vector_dimension_is_refused_and_old_files_stay_whole() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_that_never_gets_valid_json_is_left_out_not_fatal() {
+    let s = MockLlm::start().await;
+    let k = hdfs();
+    let dir = tempfile::tempdir().unwrap();
+    let st = store(dir.path(), &k);
+    s.bad_item("template:E3");
+    let warnings = Mutex::new(Vec::new());
+    let on_event = |e: IndexEvent| {
+        if let IndexEvent::Warning(w) = e {
+            warnings.lock().unwrap().push(w)
+        }
+    };
+    let r = index::enrich::run(Some(&s.client(RedactionMode::Off)), &st, "hdfs", &k, &opts(), &on_event, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    assert!(matches!(r.summarize, Outcome::Done { failed: 1, .. }), "{:?}", r.summarize);
+    assert!(matches!(r.embed, Outcome::Done { failed: 0, .. }));
+    let asked: Vec<String> = requested(&s).into_iter().filter(|i| i == "template:E3").collect();
+    assert_eq!(asked.len(), 2, "the question and one repair request");
+    let w = warnings.lock().unwrap();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].starts_with("template E3: no summary") && w[0].contains("not JSON"), "{}", w[0]);
+    let sums = st.load_summaries("test-chat").unwrap();
+    assert_eq!(sums.templates.len(), k.templates.len() - 1);
+    assert!(!sums.templates.contains_key("E3"));
+    // The template still has its document (without a summary) and its vector.
+    let t = read_vectors(&st.embeddings_path(DocKind::Template, "test/embed:1")).unwrap();
+    assert!(t.ids.iter().any(|id| id == "E3"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redaction_over_a_whole_run() {
     let s = MockLlm::start().await;
     let k = hdfs();

@@ -61,6 +61,8 @@ pub enum StreamEnd {
     Closed,
     /// The connection breaks in the middle of the body.
     Broken,
+    /// The server goes silent for 10 s, then ends properly.
+    Stall,
 }
 
 /// One logged request.
@@ -78,6 +80,8 @@ struct Shared {
     script: Mutex<VecDeque<(Route, Reply)>>,
     /// After this many requests, every request gets a 500 (0 = never).
     fail_after: AtomicUsize,
+    /// Summary items (`template:E3`) answered with prose instead of JSON.
+    bad_items: Mutex<Vec<String>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     dims: AtomicUsize,
@@ -115,6 +119,11 @@ impl MockLlm {
     /// Every request from the `n+1`-th on gets a 500 (0 = heal).
     pub fn fail_after(&self, n: usize) {
         self.shared.fail_after.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers prose, never JSON, for this summary item.
+    pub fn bad_item(&self, item: &str) {
+        self.shared.bad_items.lock().unwrap().push(item.to_owned());
     }
 
     pub fn set_dims(&self, d: usize) {
@@ -263,10 +272,18 @@ fn sse(deltas: Vec<String>, end: StreamEnd) -> Response {
         }
         StreamEnd::Closed => {}
         StreamEnd::Broken => parts.push(Err(std::io::Error::other("connection reset"))),
+        StreamEnd::Stall => {
+            parts.push(Ok(Bytes::from_static(b"stall")));
+            parts.push(Ok(Bytes::from("data: [DONE]\n\n")));
+        }
     }
     // A short pause between chunks, so they arrive as separate reads.
     let stream = futures_util::stream::unfold(parts.into_iter(), |mut it| async move {
         let next = it.next()?;
+        if matches!(&next, Ok(b) if b.as_ref() == b"stall") {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            return Some((Ok(Bytes::from_static(b": still here\n\n")), it));
+        }
         tokio::time::sleep(Duration::from_millis(5)).await;
         Some((next, it))
     });
@@ -293,8 +310,11 @@ async fn handle(State(s): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Result<R
     let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     s.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let fail_after = s.fail_after.load(Ordering::SeqCst);
+    let bad = item_of(&body).is_some_and(|i| s.bad_items.lock().unwrap().contains(&i));
     let reply = if fail_after > 0 && n > fail_after {
         Reply::Status(500, "the model crashed".into(), None)
+    } else if bad {
+        Reply::Text("I would rather write a poem about blocks.".into())
     } else {
         let mut script = s.script.lock().unwrap();
         match script.iter().position(|(r, _)| *r == route) {
