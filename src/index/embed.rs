@@ -1,15 +1,15 @@
 //! The `embed` phase: a vector per document (templates, parameters,
 //! workflows; see [`crate::knowledge::documents`]) with the embedding model,
 //! requested in batches of `llm.embedding_batch_size`, each batch appended to
-//! the cache (`storage/<app>/cache/embeddings_<model>.jsonl`, keyed by a hash
+//! the cache (`storage/<app>/cache/embeddings_<model>.bin`, keyed by a hash
 //! of the model and the document's text) as it arrives. When every document
-//! has its vector, `<kind>_embeddings_<model>.parquet` are written.
+//! has its vector, `<kind>_embeddings_<model>.parquet` are written, streamed
+//! from the cache (vectors are not all held in memory).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::enrich::EnrichError;
@@ -17,23 +17,19 @@ use super::event::{IndexEvent, Phase};
 use crate::knowledge::{DocKind, Document};
 use crate::llm::{LlmClient, LlmError};
 use crate::storage::AppStore;
-use crate::storage::cache::ReplyCache;
-use crate::storage::vectors::{VectorRow, write_vectors};
+use crate::storage::vector_cache::VectorCache;
+use crate::storage::vectors::{VectorRow, VectorWriter};
 
 /// The usage phase name of these requests.
 pub const PHASE: &str = "embed";
 
 /// The cache key of a document's vector.
-pub fn key(model: &str, text: &str) -> String {
+pub fn key(model: &str, text: &str) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(model.as_bytes());
     h.update(&[0]);
     h.update(text.as_bytes());
-    format!("{:032x}", h.digest128())
-}
-
-fn vector_of(v: &Value) -> Option<Vec<f32>> {
-    v.as_array()?.iter().map(|x| x.as_f64().map(|f| f as f32)).collect()
+    h.digest128()
 }
 
 /// What the phase did.
@@ -59,19 +55,19 @@ pub async fn run(
     cancel: &AtomicBool,
 ) -> Result<EmbedOutput, EnrichError> {
     let model = client.embedding_model().to_owned();
-    let cache_path = store.cache_path("embeddings", &model);
-    let mut cache = ReplyCache::open(&cache_path)?;
-    let keys: Vec<String> = docs.iter().map(|d| key(&model, &d.text)).collect();
+    let cache_path = store.cache_path("embeddings", &model).with_extension("bin");
+    let mut cache = VectorCache::open(&cache_path)?;
+    let keys: Vec<u128> = docs.iter().map(|d| key(&model, &d.text)).collect();
     // Vectors from an earlier run fix the dimension.
-    if let Some(dims) = keys.iter().find_map(|k| cache.get(k)).and_then(vector_of).map(|v| v.len()) {
+    if let Some(dims) = keys.iter().find_map(|k| cache.dims(*k)) {
         client.expect_dims(dims);
     }
     let mut seen = HashSet::new();
-    let pending: Vec<(String, String)> = docs
+    let pending: Vec<(u128, String)> = docs
         .iter()
         .zip(&keys)
-        .filter(|(_, k)| !cache.contains(k) && seen.insert((*k).clone()))
-        .map(|(d, k)| (k.clone(), d.text.clone()))
+        .filter(|(_, k)| !cache.contains(**k) && seen.insert(**k))
+        .map(|(d, k)| (*k, d.text.clone()))
         .collect();
     let total = docs.len() as u64;
     let cached_docs = docs.len() - keys.iter().filter(|k| seen.contains(*k)).count();
@@ -84,10 +80,10 @@ pub async fn run(
     progress(done);
 
     let requested = pending.len();
-    let batches: Vec<Vec<(String, String)>> = pending.chunks(batch_size.max(1)).map(<[_]>::to_vec).collect();
+    let batches: Vec<Vec<(u128, String)>> = pending.chunks(batch_size.max(1)).map(<[_]>::to_vec).collect();
     let n_batches = batches.len();
     let mut queue = batches.into_iter();
-    type Joined = (Vec<String>, Result<Vec<Vec<f32>>, LlmError>);
+    type Joined = (Vec<u128>, Result<Vec<Vec<f32>>, LlmError>);
     let mut set: JoinSet<Joined> = JoinSet::new();
     let mut failure: Option<EnrichError> = None;
     loop {
@@ -95,7 +91,7 @@ pub async fn run(
             let Some(b) = queue.next() else { break };
             let c = client.clone();
             set.spawn(async move {
-                let (keys, texts): (Vec<String>, Vec<String>) = b.into_iter().unzip();
+                let (keys, texts): (Vec<u128>, Vec<String>) = b.into_iter().unzip();
                 let r = c.embed(PHASE, &texts).await;
                 (keys, r)
             });
@@ -104,8 +100,8 @@ pub async fn run(
         match joined {
             Ok((keys, Ok(vectors))) => {
                 let n = keys.len() as u64;
-                let records = keys.into_iter().zip(vectors).map(|(k, v)| (k, Value::from(v))).collect();
-                if let Err(e) = cache.put_all(records) {
+                let records: Vec<(u128, Vec<f32>)> = keys.into_iter().zip(vectors).collect();
+                if let Err(e) = cache.put_all(&records) {
                     set.abort_all();
                     return Err(e.into());
                 }
@@ -132,23 +128,35 @@ pub async fn run(
     }
     progress(total);
 
+    // Every vector present and of one dimension before any file is replaced.
     let mut dims = client.dims().unwrap_or(0);
+    for (d, k) in docs.iter().zip(&keys) {
+        let got = cache.dims(*k).ok_or_else(|| EnrichError::Task(format!("no vector for {}", d.id)))?;
+        if dims == 0 {
+            dims = got;
+        }
+        if got != dims {
+            return Err(EnrichError::Dimension { expected: dims, got, cache: cache_path.clone() });
+        }
+    }
     let mut files = Vec::new();
     for kind in DocKind::ALL {
-        let mut rows = Vec::new();
-        for (d, k) in docs.iter().zip(&keys).filter(|(d, _)| d.kind == kind) {
-            let vector = cache.get(k).and_then(vector_of).ok_or_else(|| EnrichError::Task(format!("no vector for {}", d.id)))?;
-            if dims == 0 {
-                dims = vector.len();
-            }
-            if vector.len() != dims {
-                return Err(EnrichError::Dimension { expected: dims, got: vector.len(), cache: cache_path.clone() });
-            }
-            rows.push(VectorRow { id: d.id.clone(), kind: kind.as_str().to_owned(), text: d.text.clone(), vector });
-        }
         let path = store.embeddings_path(kind, &model);
-        write_vectors(&path, &model, dims, &rows)?;
-        files.push((kind, path, rows.len()));
+        let mut w: Option<VectorWriter> = None;
+        for (d, k) in docs.iter().zip(&keys).filter(|(d, _)| d.kind == kind) {
+            let vector = cache.get(*k)?.ok_or_else(|| EnrichError::Task(format!("no vector for {}", d.id)))?;
+            let writer = match &mut w {
+                Some(w) => w,
+                None => w.insert(VectorWriter::create(&path, &model, dims)?),
+            };
+            writer.push(VectorRow { id: d.id.clone(), kind: kind.as_str().to_owned(), text: d.text.clone(), vector })?;
+        }
+        let rows = match w {
+            Some(w) => w.finish()?,
+            // No document of this kind: an empty file, so every kind has one.
+            None => VectorWriter::create(&path, &model, dims)?.finish()?,
+        };
+        files.push((kind, path, rows));
     }
     Ok(EmbedOutput { documents: docs.len(), requested, cached: cached_docs, batches: n_batches, dims, files })
 }

@@ -11,7 +11,7 @@
 //! again); any other error (the endpoint down, refusing, timing out after its
 //! retries) stops the phase.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -162,15 +162,12 @@ fn parameter_vars(app: &str, tp: &TemplateParams) -> Vec<(&'static str, String)>
     ]
 }
 
-fn workflow_vars(app: &str, w: &WorkflowRecord, k: &Knowledge) -> Vec<(&'static str, String)> {
+fn workflow_vars(app: &str, w: &WorkflowRecord, texts: &HashMap<&str, &str>) -> Vec<(&'static str, String)> {
     let steps: Vec<String> = w
         .templates
         .iter()
         .enumerate()
-        .map(|(i, id)| {
-            let text = k.templates.iter().find(|t| &t.id == id).map_or("", |t| t.text.as_str());
-            format!("{}. {id}: {text}", i + 1)
-        })
+        .map(|(i, id)| format!("{}. {id}: {}", i + 1, texts.get(id.as_str()).copied().unwrap_or("")))
         .collect();
     vec![
         ("app", app.to_owned()),
@@ -196,8 +193,9 @@ pub fn tasks(app: &str, k: &Knowledge, prompts: &Prompts, model: &str) -> Result
     for tp in k.params.iter().filter(|tp| !tp.params.is_empty()) {
         push(DocKind::Parameter, &tp.template_id, parameter_vars(app, tp), tp.params.iter().map(|p| p.index).collect())?;
     }
+    let texts: HashMap<&str, &str> = k.templates.iter().map(|t| (t.id.as_str(), t.text.as_str())).collect();
     for w in &k.workflows {
-        push(DocKind::Workflow, &w.id, workflow_vars(app, w, k), Vec::new())?;
+        push(DocKind::Workflow, &w.id, workflow_vars(app, w, &texts), Vec::new())?;
     }
     Ok(out)
 }

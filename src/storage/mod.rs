@@ -5,10 +5,12 @@
 //! is written last, so a run cut short never looks finished.
 //!
 //! The LLM-derived files: [`summaries`] (summary JSON, file names),
-//! [`vectors`] (embeddings in Parquet), [`cache`] (replies, appended as they come).
+//! [`vectors`] (embeddings in Parquet), [`cache`] (replies, appended as they
+//! come), [`vector_cache`] (vectors, appended as they come).
 
 pub mod cache;
 pub mod summaries;
+pub mod vector_cache;
 pub mod vectors;
 
 use std::io::Write;

@@ -78,40 +78,106 @@ pub fn schema(model: &str, dims: usize) -> Schema {
     .with_metadata(meta)
 }
 
+/// Rows buffered before a record batch is written.
+const BATCH_ROWS: usize = 4096;
+
+/// Writes a vectors file row by row (in record batches of [`BATCH_ROWS`]) to a
+/// temp file; [`VectorWriter::finish`] syncs it and renames it into place.
+/// Dropped without `finish`, it leaves nothing behind.
+pub struct VectorWriter {
+    path: std::path::PathBuf,
+    model: String,
+    dims: usize,
+    dims_i32: i32,
+    schema: Arc<Schema>,
+    tmp: tempfile::NamedTempFile,
+    writer: ArrowWriter<File>,
+    buf: Vec<VectorRow>,
+    rows: usize,
+}
+
+impl VectorWriter {
+    pub fn create(path: &Path, model: &str, dims: usize) -> Result<Self, StorageError> {
+        let invalid = |message: String| StorageError::Invalid { path: path.to_path_buf(), message };
+        let err = |source| StorageError::Write { path: path.to_path_buf(), source };
+        let dims_i32 = i32::try_from(dims).map_err(|_| invalid(format!("{dims} dimensions")))?;
+        let schema = Arc::new(schema(model, dims));
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".parquet").tempfile_in(dir).map_err(err)?;
+        let file = tmp.as_file().try_clone().map_err(err)?;
+        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| err(std::io::Error::other(e)))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            model: model.to_owned(),
+            dims,
+            dims_i32,
+            schema,
+            tmp,
+            writer,
+            buf: Vec::with_capacity(BATCH_ROWS.min(1024)),
+            rows: 0,
+        })
+    }
+
+    /// Adds a row; its vector must have the file's dimension.
+    pub fn push(&mut self, row: VectorRow) -> Result<(), StorageError> {
+        if row.vector.len() != self.dims {
+            return Err(StorageError::Invalid {
+                path: self.path.clone(),
+                message: format!("vector of {} has {} values, not {}", row.id, row.vector.len(), self.dims),
+            });
+        }
+        self.buf.push(row);
+        if self.buf.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StorageError> {
+        let invalid = |message: String| StorageError::Invalid { path: self.path.clone(), message };
+        let rows = std::mem::take(&mut self.buf);
+        let n = rows.len();
+        let item = Arc::new(Field::new("item", DataType::Float32, false));
+        let values: Vec<f32> = rows.iter().flat_map(|r| r.vector.iter().copied()).collect();
+        let vector = FixedSizeListArray::try_new(item, self.dims_i32, Arc::new(Float32Array::from(values)), None)
+            .map_err(|e| invalid(e.to_string()))?;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.id.as_str()))),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.kind.as_str()))),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.text.as_str()))),
+            Arc::new(vector),
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(self.model.as_str(), n))),
+            Arc::new(Int32Array::from(vec![self.dims_i32; n])),
+        ];
+        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| invalid(e.to_string()))?;
+        self.writer.write(&batch).map_err(|e| StorageError::Write { path: self.path.clone(), source: std::io::Error::other(e) })?;
+        self.rows += n;
+        Ok(())
+    }
+
+    /// Writes what is left, syncs and renames the file into place; the rows written.
+    pub fn finish(mut self) -> Result<usize, StorageError> {
+        if !self.buf.is_empty() {
+            self.flush()?;
+        }
+        let path = self.path.clone();
+        let err = |source| StorageError::Write { path: path.clone(), source };
+        self.writer.close().map_err(|e| err(std::io::Error::other(e)))?;
+        self.tmp.as_file().sync_all().map_err(err)?;
+        self.tmp.persist(&path).map_err(|e| err(e.error))?;
+        Ok(self.rows)
+    }
+}
+
 /// Writes `rows` (all of `dims` values) to `path` atomically.
 pub fn write_vectors(path: &Path, model: &str, dims: usize, rows: &[VectorRow]) -> Result<(), StorageError> {
-    let invalid = |message: String| StorageError::Invalid { path: path.to_path_buf(), message };
-    if let Some(r) = rows.iter().find(|r| r.vector.len() != dims) {
-        return Err(invalid(format!("vector of {} has {} values, not {dims}", r.id, r.vector.len())));
+    let mut w = VectorWriter::create(path, model, dims)?;
+    for r in rows {
+        w.push(r.clone())?;
     }
-    let dims_i32 = i32::try_from(dims).map_err(|_| invalid(format!("{dims} dimensions")))?;
-    let schema = Arc::new(schema(model, dims));
-    let item = Arc::new(Field::new("item", DataType::Float32, false));
-    let values: Vec<f32> = rows.iter().flat_map(|r| r.vector.iter().copied()).collect();
-    let vector = FixedSizeListArray::try_new(item, dims_i32, Arc::new(Float32Array::from(values)), None)
-        .map_err(|e| invalid(e.to_string()))?;
-    let n = rows.len();
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.id.as_str()))),
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.kind.as_str()))),
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.text.as_str()))),
-        Arc::new(vector),
-        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(model, n))),
-        Arc::new(Int32Array::from(vec![dims_i32; n])),
-    ];
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| invalid(e.to_string()))?;
-
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let err = |source| StorageError::Write { path: path.to_path_buf(), source };
-    let tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".parquet").tempfile_in(dir).map_err(err)?;
-    let file = tmp.as_file().try_clone().map_err(err)?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-    let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| err(std::io::Error::other(e)))?;
-    w.write(&batch).map_err(|e| err(std::io::Error::other(e)))?;
-    w.close().map_err(|e| err(std::io::Error::other(e)))?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    w.finish().map(|_| ())
 }
 
 /// Reads a vectors file written by [`write_vectors`] (or any file of that schema).
@@ -154,6 +220,29 @@ pub fn read_vectors(path: &Path) -> Result<VectorTable, StorageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_record_batches_and_no_file_without_finish() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v.parquet");
+        let mut w = VectorWriter::create(&p, "m", 2).unwrap();
+        for i in 0..BATCH_ROWS + 10 {
+            w.push(VectorRow { id: i.to_string(), kind: "parameter".into(), text: String::new(), vector: vec![i as f32, 1.0] })
+                .unwrap();
+        }
+        assert_eq!(w.finish().unwrap(), BATCH_ROWS + 10);
+        let t = read_vectors(&p).unwrap();
+        assert_eq!(t.len(), BATCH_ROWS + 10);
+        assert_eq!(t.vector(BATCH_ROWS + 5), Some(&[(BATCH_ROWS + 5) as f32, 1.0][..]));
+        assert_eq!(t.ids[BATCH_ROWS + 9], (BATCH_ROWS + 9).to_string());
+
+        let q = d.path().join("never.parquet");
+        let mut w = VectorWriter::create(&q, "m", 2).unwrap();
+        w.push(VectorRow { id: "a".into(), kind: "k".into(), text: String::new(), vector: vec![0.0, 0.0] }).unwrap();
+        drop(w);
+        assert!(!q.exists());
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1, "only v.parquet");
+    }
 
     #[test]
     fn round_trip_through_parquet() {

@@ -267,7 +267,7 @@ async fn a_new_vector_dimension_is_refused_and_old_files_stay_whole() {
         .await
         .unwrap_err();
     assert!(matches!(f.error, EnrichError::Dimension { expected: 8, got: 4, .. }), "{}", f.error);
-    assert!(f.error.to_string().contains("embeddings_test-embed-1.jsonl"), "{}", f.error);
+    assert!(f.error.to_string().contains("embeddings_test-embed-1.bin"), "{}", f.error);
     assert_eq!(requested(&s), vec![format!("template:{}", k.templates[0].id)], "only the changed item is asked");
     assert_eq!(read_vectors(&st.embeddings_path(DocKind::Template, "test/embed:1")).unwrap(), before);
 }
