@@ -9,6 +9,8 @@
 //! - [`logs`]: streaming reader (plain or gzip) and record parsing.
 //! - [`index`]: template matching and mining, parameters, workflows, the indexing run.
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
+//! - [`retrieve`]: search over the knowledge (BM25 now).
+//! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
 //! - [`cli`]: the commands behind `main.rs`.
 
 pub mod backend;
@@ -17,8 +19,10 @@ pub mod config;
 pub mod dataset;
 pub mod index;
 pub mod knowledge;
+pub mod llm;
 pub mod logql;
 pub mod logs;
 pub mod loki;
+pub mod retrieve;
 pub mod storage;
 pub mod terminal;

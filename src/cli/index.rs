@@ -1,7 +1,10 @@
-//! `logcopilot index`: build an app's knowledge and store it.
+//! `logcopilot index`: build an app's knowledge and store it, then summarise
+//! and embed it with the configured LLM (skipped offline, with the reason) and
+//! build the BM25 lexical index.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Args;
@@ -9,8 +12,9 @@ use clap::Args;
 use super::progress::Progress;
 use super::{FormatArgs, GlobalArgs, index_options, load_dataset};
 use crate::config::{self, Config};
-use crate::index::{self, IndexEvent};
+use crate::index::{self, EnrichOptions, EnrichReport, IndexEvent, Outcome};
 use crate::knowledge::Knowledge;
+use crate::llm::{self, LlmClient};
 use crate::storage::{AppStore, Fingerprint, SCHEMA_VERSION};
 
 #[derive(Debug, Clone, Args)]
@@ -23,6 +27,9 @@ pub struct IndexArgs {
     /// Rebuild even when nothing changed.
     #[arg(long)]
     pub force: bool,
+    /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
@@ -67,11 +74,14 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
             if m.fingerprint == same_but_hash {
                 let h = crate::logs::reader::hash_file(&input)?;
                 if format!("{h:016x}") == m.fingerprint.input_hash {
-                    println!(
-                        "{}: up to date ({} lines from {}, built {}); nothing that shapes the result changed. Use --force to rebuild.",
-                        ds.name, m.stats.lines, input.display(), m.built_at
-                    );
-                    return Ok(());
+                    if !g.quiet {
+                        println!(
+                            "{}: up to date ({} lines from {}, built {}); nothing that shapes the result changed. Use --force to rebuild.",
+                            ds.name, m.stats.lines, input.display(), m.built_at
+                        );
+                    }
+                    let k = store.load()?;
+                    return enrich(cfg, g, &a, &store, &ds.name, &k);
                 }
             }
         }
@@ -88,7 +98,118 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     if !g.quiet {
         print_summary(&ds.name, &out.knowledge, &out.stats, store.dir(), write_secs, known.len());
     }
-    Ok(())
+    enrich(cfg, g, &a, &store, &ds.name, &out.knowledge)
+}
+
+/// The LLM phases and the lexical index, with their report.
+fn enrich(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, store: &AppStore, app: &str, k: &Knowledge) -> anyhow::Result<()> {
+    let client = if a.offline { None } else { LlmClient::from_config(cfg)? };
+    let offline_reason = if a.offline { "--offline given".to_owned() } else { llm::NO_ENDPOINT.to_owned() };
+    let opts = EnrichOptions {
+        chat_model: cfg.llm.chat_model.clone(),
+        embedding_batch_size: cfg.llm.embedding_batch_size,
+        concurrency: cfg.llm.concurrency,
+        offline_reason,
+    };
+    if let (Some(c), false) = (&client, g.quiet) {
+        let e = c.endpoint();
+        let why = if cfg.origin("llm.redaction") == config::Origin::Default {
+            if e.is_local() { " (default: the endpoint is on this host)" } else { " (default: the endpoint is not on this host)" }
+        } else {
+            ""
+        };
+        println!(
+            "llm: {} (chat {}, embeddings {}), redaction {}{why}",
+            e.base_url, e.chat_model, e.embedding_model, e.redaction
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let progress = Progress::new(g.quiet);
+    let on_event = |e: IndexEvent| progress.handle(e);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let result = rt.block_on(async {
+        let flag = cancel.clone();
+        // First Ctrl-C: finish the requests in flight, keep them, stop. Second: leave now
+        // (every finished item is already on disk).
+        let ctrl_c = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+                eprintln!("stopping after the requests in flight (Ctrl-C again to quit now)");
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let r = index::enrich::run(client.as_ref(), store, app, k, &opts, &on_event, &cancel).await;
+        ctrl_c.abort();
+        r
+    });
+    let (report, error) = match result {
+        Ok(r) => (r, None),
+        Err(f) => (f.report, Some(f.error)),
+    };
+    if !g.quiet {
+        print_enrich(&report, client.as_ref());
+    }
+    match error {
+        Some(e) => Err(anyhow::Error::new(e).context(format!("indexing {app} with the LLM (finished items are kept)"))),
+        None => Ok(()),
+    }
+}
+
+fn outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::Done { items, requested, cached, failed: 0, secs } => {
+            format!("{items} items in {secs:.2}s ({requested} requested, {cached} from the cache)")
+        }
+        Outcome::Done { items, requested, cached, failed, secs } => format!(
+            "{items} items in {secs:.2}s ({requested} requested, {cached} from the cache), {failed} without a valid reply (see the warnings; the next run asks again)"
+        ),
+        Outcome::Skipped(why) => format!("skipped: {why}"),
+        Outcome::Failed(e) => format!("failed: {e}"),
+    }
+}
+
+fn print_enrich(r: &EnrichReport, client: Option<&LlmClient>) {
+    if let (Outcome::Skipped(a), Outcome::Skipped(b)) = (&r.summarize, &r.embed) {
+        if a == b {
+            println!("  {:<30} skipped: {a}", "summarize, embed");
+        }
+    }
+    let both_skipped = matches!((&r.summarize, &r.embed), (Outcome::Skipped(a), Outcome::Skipped(b)) if a == b);
+    if !both_skipped {
+        println!("  {:<30} {}", "summarize", outcome(&r.summarize));
+    }
+    if let Some(c) = client {
+        let u = c.usage().phase(index::summarize::PHASE);
+        if u.requests > 0 {
+            println!("  {:<30} {}", "", u.brief());
+        }
+    }
+    if !both_skipped {
+        println!("  {:<30} {}", "embed", outcome(&r.embed));
+    }
+    if let Some(c) = client {
+        let u = c.usage().phase(index::embed::PHASE);
+        if u.requests > 0 {
+            println!("  {:<30} {}", "", u.brief());
+        }
+        let total = c.usage().total();
+        if total.requests > 0 {
+            println!("  {:<30} {} (redaction {})", "redacted", total.redactions, c.endpoint().redaction);
+        }
+    }
+    match r.lexical {
+        Some((docs, terms)) => println!("  {:<30} {docs} documents, {terms} terms, {} summaries", "lexical index (BM25)", r.summaries),
+        None => println!("  {:<30} not written", "lexical index (BM25)"),
+    }
+    for f in &r.files {
+        println!("  {:<30} {}", "wrote", f.display());
+    }
 }
 
 fn print_summary(app: &str, k: &Knowledge, s: &index::RunStats, dir: &std::path::Path, write_secs: f64, known: usize) {

@@ -1,4 +1,5 @@
-//! Renders indexing progress events with indicatif (lines/s, ETA by bytes).
+//! Renders indexing progress events with indicatif: lines/s and ETA by bytes
+//! for the reading phases; items, tokens and cost for the LLM phases.
 
 use std::sync::Mutex;
 
@@ -58,7 +59,37 @@ impl Progress {
                 if !self.quiet && phase == Phase::Read {
                     eprintln!("{}: {lines} lines in {secs:.2}s ({:.0} lines/s)", phase.name(), lines as f64 / secs.max(1e-9));
                 }
+                if !self.quiet && matches!(phase, Phase::Summarize | Phase::Embed) {
+                    eprintln!("{}: {lines} items in {secs:.2}s", phase.name());
+                }
             }
+            IndexEvent::ItemsStarted { phase, total, cached } => {
+                if let Some(b) = slot.take() {
+                    b.finish_and_clear();
+                }
+                let bar = ProgressBar::new(total);
+                if self.quiet {
+                    bar.set_draw_target(ProgressDrawTarget::hidden());
+                }
+                if let Ok(s) = ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {pos}/{len} {msg} ETA {eta}") {
+                    bar.set_style(s.progress_chars("=> "));
+                }
+                bar.set_prefix(phase.name());
+                bar.set_position(cached);
+                bar.reset_eta();
+                if cached > 0 {
+                    bar.set_message(format!("({cached} from the cache)"));
+                }
+                *slot = Some(bar);
+            }
+            IndexEvent::Items { done, tokens_in, tokens_out, cost_usd, .. } => {
+                if let Some(b) = slot.as_ref() {
+                    b.set_position(done);
+                    b.set_message(format!("tokens {tokens_in} in, {tokens_out} out, ${cost_usd:.4}"));
+                }
+            }
+            // The command's report says which phases were skipped and why.
+            IndexEvent::Skipped { .. } => {}
             IndexEvent::Warning(w) => {
                 if let Some(b) = slot.as_ref() {
                     b.suspend(|| eprintln!("warning: {w}"));

@@ -144,8 +144,36 @@ pub struct LlmConfig {
     /// Max requests in flight.
     pub concurrency: usize,
     pub requests_per_second: f64,
-    /// What is masked in log text before it is sent to the model.
+    /// What is masked in log text before it is sent to the model. Unset: `off`
+    /// for an endpoint on this host (loopback), `default` for any other.
     pub redaction: RedactionMode,
+    /// Texts per embeddings request.
+    pub embedding_batch_size: usize,
+    /// USD per million tokens, by model name; models not listed cost 0 (shown as unknown).
+    pub prices: BTreeMap<String, ModelPrice>,
+}
+
+/// `llm.prices.<model>`: what a model costs, in USD per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelPrice {
+    /// Prompt (input) tokens.
+    pub input: f64,
+    /// Completion (output) tokens; 0 for embedding models.
+    pub output: f64,
+}
+
+/// The price table shipped as the default (OpenAI list prices, USD per 1M tokens).
+pub fn default_prices() -> BTreeMap<String, ModelPrice> {
+    [
+        ("gpt-4o-mini", 0.15, 0.60),
+        ("gpt-4o", 2.50, 10.0),
+        ("text-embedding-3-small", 0.02, 0.0),
+        ("text-embedding-3-large", 0.13, 0.0),
+    ]
+    .into_iter()
+    .map(|(m, input, output)| (m.to_owned(), ModelPrice { input, output }))
+    .collect()
 }
 
 impl Default for LlmConfig {
@@ -160,6 +188,8 @@ impl Default for LlmConfig {
             concurrency: 4,
             requests_per_second: 5.0,
             redaction: RedactionMode::Default,
+            embedding_batch_size: 64,
+            prices: default_prices(),
         }
     }
 }
@@ -333,6 +363,8 @@ impl fmt::Debug for LlmConfig {
             .field("concurrency", &self.concurrency)
             .field("requests_per_second", &self.requests_per_second)
             .field("redaction", &self.redaction)
+            .field("embedding_batch_size", &self.embedding_batch_size)
+            .field("prices", &self.prices)
             .finish()
     }
 }
@@ -637,6 +669,7 @@ impl Config {
             ("index.block_size_kib", ix.block_size_kib),
             ("index.max_line_bytes", ix.max_line_bytes),
             ("llm.concurrency", self.llm.concurrency),
+            ("llm.embedding_batch_size", self.llm.embedding_batch_size),
         ];
         for (key, v) in at_least_one {
             if v == 0 {
@@ -646,6 +679,14 @@ impl Config {
         let rps = self.llm.requests_per_second;
         if !(rps > 0.0 && rps.is_finite()) {
             return fail("llm.requests_per_second", format!("must be > 0, got {rps}"));
+        }
+        for (model, p) in &self.llm.prices {
+            if !(p.input >= 0.0 && p.input.is_finite() && p.output >= 0.0 && p.output.is_finite()) {
+                return fail(
+                    "llm.prices",
+                    format!("prices of {model:?} must be finite and >= 0, got input {} output {}", p.input, p.output),
+                );
+            }
         }
         for (key, v) in [("app", &self.app), ("ui.time_zone", &self.ui.time_zone)] {
             if v.trim().is_empty() {

@@ -10,6 +10,12 @@ pub enum Phase {
     Finish,
     /// Writing storage files.
     Write,
+    /// Summaries of templates, parameters and workflows by the LLM.
+    Summarize,
+    /// Embedding vectors of the documents.
+    Embed,
+    /// The BM25 lexical index.
+    Lexical,
 }
 
 impl Phase {
@@ -18,6 +24,9 @@ impl Phase {
             Phase::Read => "read + match + params + workflows",
             Phase::Finish => "finish templates and workflows",
             Phase::Write => "write storage",
+            Phase::Summarize => "summarize",
+            Phase::Embed => "embed",
+            Phase::Lexical => "lexical index (BM25)",
         }
     }
 }
@@ -28,5 +37,12 @@ pub enum IndexEvent {
     Started { phase: Phase, total_bytes: Option<u64> },
     Progress { phase: Phase, bytes: u64, lines: u64 },
     Finished { phase: Phase, lines: u64, secs: f64 },
+    /// A phase over items (summaries, vectors) begins: `total` items, of which
+    /// `cached` are already done (from an earlier run) and will not be requested.
+    ItemsStarted { phase: Phase, total: u64, cached: u64 },
+    /// Items done so far (cached ones included), with the phase's usage so far.
+    Items { phase: Phase, done: u64, total: u64, tokens_in: u64, tokens_out: u64, cost_usd: f64 },
+    /// A phase that did not run, and why.
+    Skipped { phase: Phase, reason: String },
     Warning(String),
 }

@@ -1,12 +1,20 @@
 //! The knowledge an index run produces: templates, their parameters and the
 //! workflows between them. These are the records stored in `storage/<app>/`
 //! (see docs/STORAGE.md) and read back by retrieval.
+//!
+//! - [`summaries`]: what the LLM wrote about each item.
+//! - [`documents`]: the text of each item that retrieval searches (dense and BM25).
+
+pub mod documents;
+pub mod summaries;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::index::params::{NumericSummary, ParamSummary, ParamType, TopValue};
+pub use documents::{DocKind, Document, documents};
+pub use summaries::{Summaries, Summary, parameter_id};
 
 /// Where a template came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,15 @@
 //! docs/STORAGE.md). Every file carries a schema version and is written
 //! atomically (a temp file in the same folder, then a rename); the manifest
 //! is written last, so a run cut short never looks finished.
+//!
+//! The LLM-derived files: [`summaries`] (summary JSON, file names),
+//! [`vectors`] (embeddings in Parquet), [`cache`] (replies, appended as they
+//! come), [`vector_cache`] (vectors, appended as they come).
+
+pub mod cache;
+pub mod summaries;
+pub mod vector_cache;
+pub mod vectors;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -88,6 +97,24 @@ pub struct Manifest {
     pub built_at: String,
     pub stats: RunStats,
     pub files: Vec<String>,
+    /// Files derived by the LLM and lexical phases, recorded after them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub derived: Vec<DerivedFile>,
+}
+
+/// A file built from the knowledge by a later phase (summaries, vectors, BM25).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivedFile {
+    pub file: String,
+    /// `summaries`, `embeddings` or `bm25`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The prompt version, for summaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub items: usize,
+    pub built_at: String,
 }
 
 /// The folder of one app.
@@ -154,9 +181,22 @@ impl AppStore {
             built_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             stats: stats.clone(),
             files: files.iter().map(|s| s.to_string()).collect(),
+            derived: Vec::new(),
         };
         write_json(&self.path("manifest.json"), &m)?;
         Ok(m)
+    }
+
+    /// Records derived files in the manifest (an entry for the same file is
+    /// replaced). Without a manifest (no finished build) nothing is recorded.
+    pub fn record_derived(&self, entries: Vec<DerivedFile>) -> Result<(), StorageError> {
+        let Some(mut m) = self.manifest() else { return Ok(()) };
+        for e in entries {
+            m.derived.retain(|d| d.file != e.file);
+            m.derived.push(e);
+        }
+        m.derived.sort_by(|a, b| a.file.cmp(&b.file));
+        write_json(&self.path("manifest.json"), &m)
     }
 
     /// Reads the knowledge back.
@@ -176,12 +216,22 @@ impl AppStore {
 
 /// Writes JSON atomically: a temp file in the same folder, fsync, rename.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StorageError> {
+    write_json_as(path, value, true)
+}
+
+/// [`write_json`] without indentation, for large machine-read files.
+pub fn write_json_compact<T: Serialize>(path: &Path, value: &T) -> Result<(), StorageError> {
+    write_json_as(path, value, false)
+}
+
+fn write_json_as<T: Serialize>(path: &Path, value: &T, pretty: bool) -> Result<(), StorageError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let err = |source| StorageError::Write { path: path.to_path_buf(), source };
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(err)?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        serde_json::to_writer_pretty(&mut w, value).map_err(|e| err(std::io::Error::other(e)))?;
+        let r = if pretty { serde_json::to_writer_pretty(&mut w, value) } else { serde_json::to_writer(&mut w, value) };
+        r.map_err(|e| err(std::io::Error::other(e)))?;
         w.write_all(b"\n").map_err(err)?;
         w.flush().map_err(err)?;
     }

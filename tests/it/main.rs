@@ -7,6 +7,7 @@ mod common;
 mod golden;
 mod headers;
 mod index_cli;
+mod llm;
 mod loki_client;
 mod loki_golden;
 mod loki_paging;
