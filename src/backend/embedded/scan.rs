@@ -125,7 +125,7 @@ pub fn scan(srcs: &[ScanSource<'_>], leaves: &[Leaf], cancel: &AtomicBool) -> Re
     let mut readers = Vec::new();
     for (i, s) in srcs.iter().enumerate() {
         if applicable[i] != 0 {
-            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: Header::new(&s.source.dataset), carry: None });
+            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: Header::new(&s.source.dataset), carry: None, last_line: Vec::new() });
         }
     }
     let shared = Shared { srcs, leaves, applicable: &applicable, budget: Budget::default(), abort: AtomicBool::new(false), cancel };
@@ -194,6 +194,33 @@ struct SourceReader<'a> {
     parser: Header<'a>,
     /// Stamp of the last stamped line read so far.
     carry: Option<i64>,
+    /// The last non-empty line read so far.
+    last_line: Vec<u8>,
+}
+
+/// A block and what came before it in its file.
+struct Next {
+    src: usize,
+    block: Block,
+    /// Stamp of the last stamped line before the block.
+    carry: Option<i64>,
+    /// The last non-empty line before the block.
+    prev_line: Vec<u8>,
+}
+
+/// The nearest non-empty line ending before `before` (without its ending).
+fn previous_line(data: &[u8], before: usize) -> Option<&[u8]> {
+    let mut end = before;
+    while end > 0 {
+        let e = if data.get(end - 1) == Some(&b'\n') { end - 1 } else { end };
+        let s = memchr::memrchr(b'\n', &data[..e]).map_or(0, |i| i + 1);
+        let line = data[s..e].strip_suffix(b"\r").unwrap_or(&data[s..e]);
+        if !line.is_empty() {
+            return Some(line);
+        }
+        end = s;
+    }
+    None
 }
 
 /// The blocks of every source, in order, with the stamp of the last stamped
@@ -204,16 +231,20 @@ struct MultiBlocks<'a> {
 }
 
 impl MultiBlocks<'_> {
-    fn next(&mut self, srcs: &[ScanSource<'_>]) -> Result<Option<(usize, Block, Option<i64>)>, BackendError> {
+    fn next(&mut self, srcs: &[ScanSource<'_>]) -> Result<Option<Next>, BackendError> {
         while let Some(r) = self.readers.get_mut(self.cur) {
             match r.blocks.next_block()? {
                 Some(b) => {
-                    let before = r.carry;
+                    let carry = r.carry;
                     let years = srcs[r.src].years.as_deref();
                     if let Some(last) = last_stamp(&mut r.parser, years, b.index, b.data(), b.data().len(), 0) {
                         r.carry = Some(last);
                     }
-                    return Ok(Some((r.src, b, before)));
+                    let prev_line = match previous_line(b.data(), b.data().len()) {
+                        Some(l) => std::mem::replace(&mut r.last_line, l.to_vec()),
+                        None => r.last_line.clone(),
+                    };
+                    return Ok(Some(Next { src: r.src, block: b, carry, prev_line }));
                 }
                 None => self.cur += 1,
             }
@@ -319,14 +350,14 @@ impl<'a> Worker<'a> {
                 let mut r = reader.lock().map_err(|_| BackendError::Io("block reader poisoned".into()))?;
                 r.next(self.sh.srcs)?
             };
-            let Some((src, block, carry)) = next else { break };
-            self.block(src, &block, carry)?;
+            let Some(n) = next else { break };
+            self.block(n.src, &n.block, n.carry, &n.prev_line)?;
         }
         self.collect_meta();
         Ok(())
     }
 
-    fn block(&mut self, src: usize, block: &Block, carry: Option<i64>) -> Result<(), BackendError> {
+    fn block(&mut self, src: usize, block: &Block, carry: Option<i64>, prev_line: &[u8]) -> Result<(), BackendError> {
         let data = block.data();
         self.prev = PrevCache { key: Some((src, block.index)), upto: 0, ts: carry, first: None };
         let mask = self.sh.applicable[src];
@@ -342,20 +373,20 @@ impl<'a> Worker<'a> {
                 let mut pos = 0;
                 while let Some(hit) = s.find(data, pos) {
                     let (ls, le) = line_around(data, hit);
-                    self.line(src, block.index, data, ls, le)?;
+                    self.line(src, block.index, data, ls, le, prev_line)?;
                     pos = memchr::memchr(b'\n', &data[le..]).map_or(data.len(), |i| le + i + 1);
                 }
             }
             None => {
                 for (off, l) in lines(data) {
-                    self.line(src, block.index, data, off, off + l.len())?;
+                    self.line(src, block.index, data, off, off + l.len(), prev_line)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn line(&mut self, src: usize, block: u64, data: &[u8], start: usize, end: usize) -> Result<(), BackendError> {
+    fn line(&mut self, src: usize, block: u64, data: &[u8], start: usize, end: usize, prev_block_line: &[u8]) -> Result<(), BackendError> {
         let raw = &data[start..end];
         if raw.is_empty() {
             return Ok(());
@@ -372,6 +403,12 @@ impl<'a> Worker<'a> {
             }
         }
         if pass == 0 {
+            return Ok(());
+        }
+        // Loki drops an entry equal to the last one of its stream; a line equal
+        // to the line before it is of the same stream and stamp.
+        let before = previous_line(data, start).unwrap_or(prev_block_line);
+        if before == raw {
             return Ok(());
         }
         let ssrc = &sh.srcs[src];

@@ -256,3 +256,13 @@ fn metadata_over_time_ranges() {
     assert_eq!(s.len(), 2);
 }
 
+
+#[test]
+fn repeated_lines_are_stored_once_like_loki() {
+    let a = "2023-11-14 22:13:21 INFO same";
+    let text = format!("{a}\n{a}\r\n\n{a}\n2023-11-14 22:13:21 INFO other\n{a}\n");
+    let e = memory_engine(&text);
+    let v = vector(instant(&e, r#"count_over_time({app="mem"}[1m])"#, T0 + 30 * S).unwrap());
+    // a, a (dropped), a (dropped: the empty line is no entry), other, a.
+    assert_eq!(v[0].1, 3.0);
+}
