@@ -196,7 +196,7 @@ fn finish_range(acc: RangeAcc, op: RangeOp, param: Option<f64>, unwrapped: bool,
                 .map(|(count, sum)| (count > 0).then(|| range::additive_value(op, unwrapped, count, sum, window.range)))
                 .collect(),
             SeriesAcc::Samples(mut v) => {
-                v.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+                v.sort_by_key(|s| (s.0, s.1));
                 range::sample_values(op, param, &v, &steps, &window)
             }
         };

@@ -97,7 +97,7 @@ impl LogHeap {
     /// Entries best first.
     pub fn into_sorted(self) -> Vec<LogEntry> {
         let mut v: Vec<Item> = self.heap.into_iter().map(|Reverse(i)| i).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|i| std::cmp::Reverse(i.0));
         v.into_iter().map(|i| i.1).collect()
     }
 }

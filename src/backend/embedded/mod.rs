@@ -7,7 +7,8 @@
 //! without its line ending, stamped from its header, in the stream
 //! `{app="<dataset>", <label>="<field>"...}`. Lines that do not fit the
 //! header keep the stamp of the line before them and only the `app` label
-//! (see [`scan`] for the exact rules).
+//! (see [`scan`] for the exact rules). A dataset's `multiline.join` is not
+//! applied: each physical line is an entry, as a line-by-line push would store.
 //!
 //! - [`scan`]: the parallel block scan (filters, headers, streams, pipelines);
 //! - [`pipeline`], [`stages`], [`template`]: Loki's log pipeline;
@@ -61,10 +62,13 @@ pub(crate) fn compile_error(message: impl Into<String>) -> BackendError {
 /// Change stamp of an input: (length, modification time).
 type Stamp = (u64, i64);
 
+/// A year index cached with the stamp of the input it was built from.
+type YearSlot = Mutex<Option<(Stamp, Arc<YearIndex>)>>;
+
 /// The embedded engine over a fixed set of sources.
 pub struct Engine {
     sources: Vec<Source>,
-    years: Vec<Mutex<Option<(Stamp, Arc<YearIndex>)>>>,
+    years: Vec<YearSlot>,
 }
 
 impl Engine {
@@ -232,8 +236,10 @@ impl Engine {
     fn scan(&self, leaves: &[Leaf], cancel: &AtomicBool) -> Result<Vec<LeafOut>, BackendError> {
         let mut srcs = Vec::with_capacity(self.sources.len());
         for (i, s) in self.sources.iter().enumerate() {
+            let names: Vec<&str> = s.dataset.labels.iter().map(|(n, _)| n.as_str()).collect();
+            let wanted = leaves.iter().any(|l| l.may_match(&s.dataset.name, &names));
             let years = match &s.dataset.timestamp {
-                Some(t) if t.is_yearless() => Some(self.year_index(i, cancel)?),
+                Some(t) if t.is_yearless() && wanted => Some(self.year_index(i, cancel)?),
                 _ => None,
             };
             srcs.push(ScanSource { source: s, years, default_ts: default_stamp(&s.input) });

@@ -96,7 +96,7 @@ impl Leaf {
     }
 
     /// Whether the selector can match a source with this app and labels.
-    fn may_match(&self, app: &str, label_names: &[&str]) -> bool {
+    pub fn may_match(&self, app: &str, label_names: &[&str]) -> bool {
         self.matchers.iter().all(|m| {
             if m.name == "app" {
                 m.matches(app)
@@ -468,7 +468,6 @@ impl<'a> Worker<'a> {
             table.unfit(|| new_stream(stream_labels(&ds.name, &[]), leaves))
         };
         let stream = table.get_mut(sid);
-        let mut pass = pass;
         while pass != 0 {
             let i = pass.trailing_zeros() as usize;
             pass &= pass - 1;

@@ -575,7 +575,7 @@ mod tests {
         assert_eq!(c("addf", &[Value::Float(0.1), Value::Float(0.2)]), Value::Float(0.3));
         assert_eq!(c("duration", &[st("1m30s")]), Value::Float(90.0));
         assert_eq!(c("bytes", &[st("2KB")]), Value::Float(2000.0));
-        assert_eq!(c("round", &[Value::Float(3.14159), Value::Int(2)]), Value::Float(3.14));
+        assert_eq!(c("round", &[Value::Float(1.23456), Value::Int(2)]), Value::Float(1.23));
         assert!(call("div", &[Value::Int(1), Value::Int(0)], &LineCtx { line: "", ts: 0 }).is_err());
         assert_eq!(c("eq", &[st("a"), st("b"), st("a")]), Value::Bool(true));
         assert_eq!(c("gt", &[Value::Int(3), Value::Int(2)]), Value::Bool(true));
