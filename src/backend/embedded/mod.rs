@@ -17,10 +17,12 @@
 
 mod binop;
 mod eval;
+mod feed;
 mod filter;
 mod frontend;
 mod header;
 mod json;
+mod label_filter;
 mod labels;
 mod logfmt;
 mod logs;
@@ -30,6 +32,7 @@ mod parse;
 mod pattern;
 mod pipeline;
 mod range;
+mod sampled;
 mod scan;
 mod series;
 mod source;

@@ -32,8 +32,10 @@ use super::logs::{LogEntry, LogHeap};
 use super::matcher::LabelMatcher;
 use super::pipeline::{Line, Pipeline, Scratch};
 use super::range::{self, Budget, RangeAcc, Steps, Window};
-use super::source::{Block, Blocks, Source, YearIndex, add_years, line_around, lines};
-use super::stages::{LabelFilterC, SAMPLE_EXTRACTION_ERR};
+use super::feed::{MultiBlocks, SourceReader, adjust, first_stamp, last_stamp, previous_line};
+use super::source::{Block, Blocks, Source, YearIndex, line_around, lines};
+use super::label_filter::LabelFilterC;
+use super::stages::SAMPLE_EXTRACTION_ERR;
 use super::streams::{NO_SERIES, StreamInfo, StreamTable, stream_labels};
 use super::units::{parse_go_duration, parse_go_float, parse_humanize_bytes};
 
@@ -188,108 +190,6 @@ struct Shared<'a> {
     cancel: &'a AtomicBool,
 }
 
-struct SourceReader<'a> {
-    src: usize,
-    blocks: Blocks,
-    parser: Header<'a>,
-    /// Stamp of the last stamped line read so far.
-    carry: Option<i64>,
-    /// The last non-empty line read so far.
-    last_line: Vec<u8>,
-}
-
-/// A block and what came before it in its file.
-struct Next {
-    src: usize,
-    block: Block,
-    /// Stamp of the last stamped line before the block.
-    carry: Option<i64>,
-    /// The last non-empty line before the block.
-    prev_line: Vec<u8>,
-}
-
-/// The nearest non-empty line ending before `before` (without its ending).
-fn previous_line(data: &[u8], before: usize) -> Option<&[u8]> {
-    let mut end = before;
-    while end > 0 {
-        let e = if data.get(end - 1) == Some(&b'\n') { end - 1 } else { end };
-        let s = memchr::memrchr(b'\n', &data[..e]).map_or(0, |i| i + 1);
-        let line = data[s..e].strip_suffix(b"\r").unwrap_or(&data[s..e]);
-        if !line.is_empty() {
-            return Some(line);
-        }
-        end = s;
-    }
-    None
-}
-
-/// The blocks of every source, in order, with the stamp of the last stamped
-/// line before each block.
-struct MultiBlocks<'a> {
-    readers: Vec<SourceReader<'a>>,
-    cur: usize,
-}
-
-impl MultiBlocks<'_> {
-    fn next(&mut self, srcs: &[ScanSource<'_>]) -> Result<Option<Next>, BackendError> {
-        while let Some(r) = self.readers.get_mut(self.cur) {
-            match r.blocks.next_block()? {
-                Some(b) => {
-                    let carry = r.carry;
-                    let years = srcs[r.src].years.as_deref();
-                    if let Some(last) = last_stamp(&mut r.parser, years, b.index, b.data(), b.data().len(), 0) {
-                        r.carry = Some(last);
-                    }
-                    let prev_line = match previous_line(b.data(), b.data().len()) {
-                        Some(l) => std::mem::replace(&mut r.last_line, l.to_vec()),
-                        None => r.last_line.clone(),
-                    };
-                    return Ok(Some(Next { src: r.src, block: b, carry, prev_line }));
-                }
-                None => self.cur += 1,
-            }
-        }
-        Ok(None)
-    }
-}
-
-/// The stamp of the nearest stamped line that starts before `before` and at
-/// or after `floor`, scanning backwards.
-fn last_stamp(
-    parser: &mut Header<'_>,
-    years: Option<&YearIndex>,
-    block: u64,
-    data: &[u8],
-    before: usize,
-    floor: usize,
-) -> Option<i64> {
-    let mut end = before;
-    while end > floor {
-        let e = if data.get(end - 1) == Some(&b'\n') { end - 1 } else { end };
-        let s = memchr::memrchr(b'\n', &data[..e]).map_or(0, |i| i + 1);
-        let line = data[s..e].strip_suffix(b"\r").unwrap_or(&data[s..e]);
-        if !line.is_empty() {
-            let text = String::from_utf8_lossy(line);
-            parser.parse(&text);
-            if let Some(ts) = parser.stamp {
-                return Some(adjust(years, block, s, ts));
-            }
-        }
-        if s < floor || s == 0 {
-            break;
-        }
-        end = s;
-    }
-    None
-}
-
-#[inline]
-fn adjust(years: Option<&YearIndex>, block: u64, off: usize, ts: i64) -> i64 {
-    match years {
-        Some(y) if !y.is_empty() => add_years(ts, y.offset_at(block, off as u32)),
-        _ => ts,
-    }
-}
 
 /// Nearest known stamp before a position of the current block.
 #[derive(Default)]
@@ -577,19 +477,6 @@ fn sample_value(s: &SampleLeaf, line: &Line<'_>, lbs: &mut LabelsBuilder<'_>) ->
             u.post.iter().all(|f| f.process(lbs)).then_some(v)
         }
     }
-}
-
-fn first_stamp(parser: &mut Header<'_>, years: Option<&YearIndex>, block: u64, data: &[u8]) -> Option<i64> {
-    for (off, l) in lines(data) {
-        if l.is_empty() {
-            continue;
-        }
-        parser.parse(&String::from_utf8_lossy(l));
-        if let Some(t) = parser.stamp {
-            return Some(adjust(years, block, off, t));
-        }
-    }
-    None
 }
 
 fn new_stream(labels: Vec<(String, String)>, leaves: &[Leaf]) -> StreamInfo {
