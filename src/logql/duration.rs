@@ -270,9 +270,10 @@ mod tests {
         assert_eq!(parse_duration("1w"), Some(7 * 86_400 * S));
         assert_eq!(parse_duration("1y"), Some(365 * 86_400 * S));
         assert_eq!(parse_duration("0"), Some(0));
-        assert_eq!(parse_prometheus_duration("1y2w3d4h5m6s7ms"), Some(
-            (365 + 14 + 3) * 86_400 * S + 4 * 3600 * S + 5 * 60 * S + 6 * S + 7_000_000
-        ));
+        assert_eq!(
+            parse_prometheus_duration("1y2w3d4h5m6s7ms"),
+            Some((365 + 14 + 3) * 86_400 * S + 4 * 3600 * S + 5 * 60 * S + 6 * S + 7_000_000)
+        );
     }
 
     #[test]
@@ -359,7 +360,17 @@ mod tests {
 
     #[test]
     fn bytes_format_round_trips() {
-        for b in [0, 1, 999, 1000, 1024, 20_000, 1 << 20, 3 * (1 << 40), 123_456_789] {
+        for b in [
+            0,
+            1,
+            999,
+            1000,
+            1024,
+            20_000,
+            1 << 20,
+            3 * (1 << 40),
+            123_456_789,
+        ] {
             assert_eq!(parse_bytes(&format_bytes(b)), Some(b), "{b}");
         }
         assert_eq!(format_bytes(20_000), "20KB");

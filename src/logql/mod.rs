@@ -11,6 +11,8 @@ pub mod lexer;
 mod parser;
 pub mod pattern;
 mod printer;
+#[cfg(test)]
+mod proptests;
 mod strings;
 pub mod value;
 

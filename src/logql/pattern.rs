@@ -71,12 +71,16 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<PatternNode>, String> {
     for pair in nodes.windows(2) {
         if let [PatternNode::Capture(_), PatternNode::Capture(second)] = pair {
             let shown = second.as_deref().unwrap_or("_");
-            return Err(format!("found consecutive capture '<{shown}>': invalid expression"));
+            return Err(format!(
+                "found consecutive capture '<{shown}>': invalid expression"
+            ));
         }
     }
     for (i, name) in named.iter().enumerate() {
         if named[..i].contains(name) {
-            return Err(format!("duplicate capture name ({name}): invalid expression"));
+            return Err(format!(
+                "duplicate capture name ({name}): invalid expression"
+            ));
         }
     }
     Ok(nodes)
@@ -110,7 +114,15 @@ mod tests {
             parse_pattern("<_> foo").unwrap_err(),
             "at least one capture is required"
         );
-        assert!(parse_pattern("<a><b>").unwrap_err().contains("consecutive capture '<b>'"));
-        assert!(parse_pattern("<a> <a>").unwrap_err().contains("duplicate capture name (a)"));
+        assert!(
+            parse_pattern("<a><b>")
+                .unwrap_err()
+                .contains("consecutive capture '<b>'")
+        );
+        assert!(
+            parse_pattern("<a> <a>")
+                .unwrap_err()
+                .contains("duplicate capture name (a)")
+        );
     }
 }

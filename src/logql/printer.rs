@@ -164,11 +164,13 @@ impl Display for LabelFilter {
             LabelFilter::And(a, b) => write!(f, "( {a} , {b} )"),
             LabelFilter::Or(a, b) => write!(f, "( {a} or {b} )"),
             LabelFilter::String(m) => m.fmt(f),
-            LabelFilter::Number { name, op, value } => write!(f, "{name}{op}{value}"),
+            LabelFilter::Number { name, op, value } => write!(f, "{name}{op}{}", Num(*value)),
             LabelFilter::Duration { name, op, value } => {
                 write!(f, "{name}{op}{}", format_duration(*value))
             }
-            LabelFilter::Bytes { name, op, value } => write!(f, "{name}{op}{}", format_bytes(*value)),
+            LabelFilter::Bytes { name, op, value } => {
+                write!(f, "{name}{op}{}", format_bytes(*value))
+            }
         }
     }
 }
@@ -198,8 +200,8 @@ impl Display for SampleExpr {
             SampleExpr::Range(r) => r.fmt(f),
             SampleExpr::Vector(v) => v.fmt(f),
             SampleExpr::BinOp(b) => b.fmt(f),
-            SampleExpr::Literal(v) => write!(f, "{v}"),
-            SampleExpr::VectorLit(v) => write!(f, "vector({v})"),
+            SampleExpr::Literal(v) => Num(*v).fmt(f),
+            SampleExpr::VectorLit(v) => write!(f, "vector({})", Num(*v)),
             SampleExpr::LabelReplace(l) => l.fmt(f),
         }
     }
@@ -209,7 +211,7 @@ impl Display for RangeAgg {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}(", self.op.name())?;
         if let Some(p) = self.param {
-            write!(f, "{p},")?;
+            write!(f, "{},", Num(p))?;
         }
         write!(f, "{})", self.range)?;
         if let Some(g) = &self.grouping {
@@ -264,7 +266,7 @@ impl Display for VectorAgg {
         }
         f.write_char('(')?;
         if let Some(p) = self.param {
-            write!(f, "{p},")?;
+            write!(f, "{},", Num(p))?;
         }
         write!(f, "{})", self.inner)
     }
@@ -314,12 +316,10 @@ impl Display for VectorMatching {
     }
 }
 
+/// ` group_left (a)`; the parentheses stay even when empty, or a
+/// parenthesised right operand would be read as the label list.
 fn group(f: &mut Formatter<'_>, word: &str, labels: &[String]) -> fmt::Result {
-    write!(f, " {word}")?;
-    if !labels.is_empty() {
-        write!(f, " ({})", labels.join(","))?;
-    }
-    Ok(())
+    write!(f, " {word} ({})", labels.join(","))
 }
 
 impl Display for LabelReplace {
@@ -333,6 +333,20 @@ impl Display for LabelReplace {
             quote(&self.src),
             quote(&self.regex)
         )
+    }
+}
+
+/// A number as LogQL reads it back: shortest form, never an exponent, and
+/// zero without a sign (Loki's lexer reads `-0` as a duration).
+struct Num(f64);
+
+impl Display for Num {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 == 0.0 {
+            f.write_char('0')
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 
@@ -383,7 +397,9 @@ mod tests {
             r#"{a="b"} | regexp "(?P<x>\\d+)" | pattern "<x> <_>" | unpack | decolorize"#
         );
         assert_eq!(
-            canon(r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y, z="{{.w}}" | drop a, b="c" | keep d=~"e""#),
+            canon(
+                r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y, z="{{.w}}" | drop a, b="c" | keep d=~"e""#
+            ),
             r#"{a="b"} | line_format "{{.a}}\t" | label_format x=y,z="{{.w}}" | drop a,b="c" | keep d=~"e""#
         );
     }
@@ -398,13 +414,18 @@ mod tests {
             canon(r#"{a="b"} | x="1" y="2" or z="3", w > 1.5s and v <= 20KB"#),
             r#"{a="b"} | ( x="1" , ( y="2" or ( z="3" , ( w>1s500ms , v<=20KB ) ) ) )"#
         );
-        assert_eq!(canon(r#"{a="b"} | __error__!="" | x == -2"#), r#"{a="b"} | __error__!="" | x==-2"#);
+        assert_eq!(
+            canon(r#"{a="b"} | __error__!="" | x == -2"#),
+            r#"{a="b"} | __error__!="" | x==-2"#
+        );
     }
 
     #[test]
     fn range_and_vector_aggregations() {
         assert_eq!(
-            canon(r#"quantile_over_time(0.9, {app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__="" [20m] offset 1h) by (app)"#),
+            canon(
+                r#"quantile_over_time(0.9, {app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__="" [20m] offset 1h) by (app)"#
+            ),
             r#"quantile_over_time(0.9,{app="x"} | regexp "t: (?P<t>\\d+)" | unwrap t | __error__=""[20m] offset 1h) by (app)"#
         );
         assert_eq!(
@@ -419,27 +440,45 @@ mod tests {
             canon(r#"topk(3, sum without (a, b) (rate({a="b"}[1h])))"#),
             r#"topk(3,sum without (a,b)(rate({a="b"}[1h])))"#
         );
-        assert_eq!(canon(r#"sum(rate({a="b"}[1h])) by (c)"#), r#"sum by (c)(rate({a="b"}[1h]))"#);
-        assert_eq!(canon(r#"sum by () (rate({a="b"}[1h]))"#), r#"sum(rate({a="b"}[1h]))"#);
+        assert_eq!(
+            canon(r#"sum(rate({a="b"}[1h])) by (c)"#),
+            r#"sum by (c)(rate({a="b"}[1h]))"#
+        );
+        assert_eq!(
+            canon(r#"sum by () (rate({a="b"}[1h]))"#),
+            r#"sum(rate({a="b"}[1h]))"#
+        );
     }
 
     #[test]
     fn binary_operators_get_parentheses_only_where_needed() {
         let r = r#"rate({a="b"}[1m])"#;
         assert_eq!(canon(&format!("{r} + {r} * 2")), format!("{r} + {r} * 2"));
-        assert_eq!(canon(&format!("({r} + {r}) * 2")), format!("({r} + {r}) * 2"));
-        assert_eq!(canon(&format!("{r} - ({r} - 1)")), format!("{r} - ({r} - 1)"));
+        assert_eq!(
+            canon(&format!("({r} + {r}) * 2")),
+            format!("({r} + {r}) * 2")
+        );
+        assert_eq!(
+            canon(&format!("{r} - ({r} - 1)")),
+            format!("{r} - ({r} - 1)")
+        );
         assert_eq!(canon("2 ^ 3 ^ 2"), "2 ^ 3 ^ 2");
         assert_eq!(canon("(2 ^ 3) ^ 2"), "(2 ^ 3) ^ 2");
         assert_eq!(canon("-2 ^ 2"), "-2 ^ 2");
         assert_eq!(canon("1 - -2"), "1 - -2");
         assert_eq!(
-            canon(&format!("{r} > bool on (a) group_left (b) {r} or vector(0)")),
+            canon(&format!(
+                "{r} > bool on (a) group_left (b) {r} or vector(0)"
+            )),
             format!("{r} > bool on (a) group_left (b) {r} or vector(0)")
         );
         assert_eq!(
             canon(&format!("{r} / ignoring () group_right {r}")),
-            format!("{r} / ignoring () group_right {r}")
+            format!("{r} / ignoring () group_right () {r}")
+        );
+        assert_eq!(
+            canon(&format!("{r} / on () group_left () (1 + {r})")),
+            format!("{r} / on () group_left () (1 + {r})")
         );
     }
 

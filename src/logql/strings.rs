@@ -44,7 +44,9 @@ pub(crate) fn unquote(text: &str) -> Result<String, String> {
             }
             'u' | 'U' => {
                 let n = if e == 'u' { 4 } else { 8 };
-                let c = hex(&mut chars, n).and_then(char::from_u32).ok_or_else(bad)?;
+                let c = hex(&mut chars, n)
+                    .and_then(char::from_u32)
+                    .ok_or_else(bad)?;
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
             }
@@ -57,7 +59,9 @@ pub(crate) fn unquote(text: &str) -> Result<String, String> {
 fn hex(chars: &mut std::str::Chars<'_>, n: usize) -> Option<u32> {
     let mut v: u32 = 0;
     for _ in 0..n {
-        v = v.checked_mul(16)?.checked_add(chars.next()?.to_digit(16)?)?;
+        v = v
+            .checked_mul(16)?
+            .checked_add(chars.next()?.to_digit(16)?)?;
     }
     Some(v)
 }
@@ -105,7 +109,16 @@ mod tests {
 
     #[test]
     fn quote_round_trips() {
-        for s in ["", "plain", "a\"b", "back\\slash", "nl\n\r\t", "\u{1}\u{7f}", "é😀", "\u{85}\u{2028}"] {
+        for s in [
+            "",
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "nl\n\r\t",
+            "\u{1}\u{7f}",
+            "é😀",
+            "\u{85}\u{2028}",
+        ] {
             assert_eq!(unquote(&quote(s)).unwrap(), s);
         }
         assert_eq!(quote("a\"b"), r#""a\"b""#);

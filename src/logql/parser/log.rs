@@ -82,7 +82,14 @@ impl Parser<'_> {
         let mut stages = Vec::new();
         loop {
             match self.peek() {
-                Some(kind @ (T::PipeExact | T::PipeMatch | T::PipePattern | T::Neq | T::Nre | T::NotPattern)) => {
+                Some(
+                    kind @ (T::PipeExact
+                    | T::PipeMatch
+                    | T::PipePattern
+                    | T::Neq
+                    | T::Nre
+                    | T::NotPattern),
+                ) => {
                     stages.push(Stage::LineFilter(self.line_filter(kind)?));
                 }
                 Some(T::Pipe) => {
@@ -328,7 +335,11 @@ impl Parser<'_> {
             Some(T::Le) => CmpOp::Le,
             Some(op @ (T::Re | T::Nre)) => {
                 self.bump();
-                let op = if op == T::Re { MatchOp::Re } else { MatchOp::Nre };
+                let op = if op == T::Re {
+                    MatchOp::Re
+                } else {
+                    MatchOp::Nre
+                };
                 return Ok(LabelFilter::String(self.matcher_value(name, op)?));
             }
             _ => return Err(self.unexpected(&[])),
@@ -337,23 +348,40 @@ impl Parser<'_> {
         let op_kind = self.toks.get(op_tok).map(|t| t.kind);
         match self.peek() {
             Some(T::String) if matches!(op_kind, Some(T::Eq | T::Neq)) => {
-                let op = if op_kind == Some(T::Eq) { MatchOp::Eq } else { MatchOp::Neq };
+                let op = if op_kind == Some(T::Eq) {
+                    MatchOp::Eq
+                } else {
+                    MatchOp::Neq
+                };
                 Ok(LabelFilter::String(self.matcher_value(name, op)?))
             }
             Some(T::Number | T::Add | T::Sub) => {
                 let value = self.literal()?;
-                Ok(LabelFilter::Number { name, op: cmp, value })
+                Ok(LabelFilter::Number {
+                    name,
+                    op: cmp,
+                    value,
+                })
             }
             Some(T::Duration) => {
                 let i = self.bump();
                 let value = parse_duration(self.text(i))
                     .ok_or_else(|| self.error_at(i, "invalid duration"))?;
-                Ok(LabelFilter::Duration { name, op: cmp, value })
+                Ok(LabelFilter::Duration {
+                    name,
+                    op: cmp,
+                    value,
+                })
             }
             Some(T::Bytes) => {
                 let i = self.bump();
-                let value = parse_bytes(self.text(i)).ok_or_else(|| self.error_at(i, "invalid bytes"))?;
-                Ok(LabelFilter::Bytes { name, op: cmp, value })
+                let value =
+                    parse_bytes(self.text(i)).ok_or_else(|| self.error_at(i, "invalid bytes"))?;
+                Ok(LabelFilter::Bytes {
+                    name,
+                    op: cmp,
+                    value,
+                })
             }
             Some(T::Ip) if matches!(op_kind, Some(T::Eq | T::Neq)) => {
                 Err(self.error_at(self.pos, "ip() label filters are not supported"))
@@ -453,7 +481,12 @@ impl Parser<'_> {
         }
         self.bump();
         self.bump();
-        let conv_kinds = [T::Ident, T::BytesConv, T::DurationConv, T::DurationSecondsConv];
+        let conv_kinds = [
+            T::Ident,
+            T::BytesConv,
+            T::DurationConv,
+            T::DurationSecondsConv,
+        ];
         let (label, conv) = match self.peek() {
             Some(T::Ident) => (self.ident(&[T::Ident])?, UnwrapConv::Number),
             Some(kind @ (T::BytesConv | T::DurationConv | T::DurationSecondsConv)) => {

@@ -50,12 +50,16 @@ pub(super) fn regexp_stage(re: &str) -> Result<(), String> {
     let compiled = compile(re).map_err(|e| format!("invalid regexp parser: {e}"))?;
     let mut names = compiled.capture_names().skip(1).peekable();
     if names.peek().is_none() {
-        return Err("invalid regexp parser: at least one named capture must be supplied".to_string());
+        return Err(
+            "invalid regexp parser: at least one named capture must be supplied".to_string(),
+        );
     }
     for name in names {
         let name = name.unwrap_or("");
         if !is_label_name(name) {
-            return Err(format!("invalid regexp parser: invalid extracted label name '{name}'"));
+            return Err(format!(
+                "invalid regexp parser: invalid extracted label name '{name}'"
+            ));
         }
     }
     Ok(())
@@ -114,7 +118,9 @@ pub(super) fn range_agg(op: RangeOp, grouped: bool, unwrapped: bool) -> Result<(
 pub(super) fn label_replace(dst: &str, regex: &str) -> Result<(), String> {
     compile_anchored(regex).map_err(|e| format!("invalid regex in label_replace: {e}"))?;
     if !is_label_name(dst) {
-        return Err(format!("invalid destination label name in label_replace: {dst}"));
+        return Err(format!(
+            "invalid destination label name in label_replace: {dst}"
+        ));
     }
     Ok(())
 }

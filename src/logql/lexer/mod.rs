@@ -9,6 +9,13 @@ use std::ops::Range;
 use super::ast::{RangeOp, VectorOp};
 use super::duration::{parse_bytes, parse_duration};
 
+#[cfg(test)]
+mod tests;
+mod words;
+
+pub use words::is_reserved_word;
+use words::{call_follows, function_kind, keyword_kind};
+
 /// One token and where it is in the query (byte offsets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -179,6 +186,9 @@ pub fn tokenize(src: &str) -> Vec<Token> {
     lexer.out
 }
 
+/// The longest run after a number that may still make a duration or size.
+const MAX_UNIT_SUFFIX: usize = 64;
+
 struct Lexer<'a> {
     src: &'a str,
     pos: usize,
@@ -283,9 +293,9 @@ impl Lexer<'_> {
                 i = j;
             }
         }
-        if let Some(end) = self.unit_suffix(start, i, is_duration_char, |t| {
-            parse_duration(t).is_some()
-        }) {
+        if let Some(end) =
+            self.unit_suffix(start, i, is_duration_char, |t| parse_duration(t).is_some())
+        {
             self.push(TokenKind::Duration, start, end);
         } else if let Some(end) =
             self.unit_suffix(start, i, is_bytes_char, |t| parse_bytes(t).is_some())
@@ -309,9 +319,12 @@ impl Lexer<'_> {
         let rest = self.src.get(text_end..)?;
         let len = rest
             .char_indices()
+            .take(MAX_UNIT_SUFFIX + 1)
             .find(|(_, c)| !in_class(*c))
             .map_or(rest.len(), |(i, _)| i);
-        if len == 0 {
+        // No real duration or size is this long; refusing longer runs keeps
+        // lexing linear on inputs like `1.1.1.1.1...`.
+        if len == 0 || len > MAX_UNIT_SUFFIX {
             return None;
         }
         let end = text_end + len;
@@ -400,159 +413,4 @@ fn is_duration_char(c: char) -> bool {
 
 fn is_bytes_char(c: char) -> bool {
     c.is_numeric() || c == '.' || matches!(c, 'B' | 'i' | 'k' | 'K' | 'M' | 'G' | 'T' | 'P')
-}
-
-/// Loki's `isFunction`: after optional spaces, a `(`, or `by`/`without`
-/// followed (after optional spaces) by a `(`.
-fn call_follows(rest: &str) -> bool {
-    let rest = rest.trim_start();
-    if rest.starts_with('(') {
-        return true;
-    }
-    for kw in ["by", "without"] {
-        if let Some(head) = rest.get(..kw.len())
-            && head.eq_ignore_ascii_case(kw)
-        {
-            return rest[kw.len()..].trim_start().starts_with('(');
-        }
-    }
-    false
-}
-
-fn function_kind(word: &str) -> Option<TokenKind> {
-    if let Some(op) = RangeOp::from_name(word) {
-        return Some(TokenKind::RangeFn(op));
-    }
-    if let Some(op) = VectorOp::from_name(word) {
-        return Some(TokenKind::VectorFn(op));
-    }
-    Some(match word {
-        "vector" => TokenKind::Vector,
-        "label_replace" => TokenKind::LabelReplace,
-        "ip" => TokenKind::Ip,
-        "bytes" => TokenKind::BytesConv,
-        "duration" => TokenKind::DurationConv,
-        "duration_seconds" => TokenKind::DurationSecondsConv,
-        _ => return None,
-    })
-}
-
-fn keyword_kind(word: &str) -> Option<TokenKind> {
-    use TokenKind::*;
-    Some(match word {
-        "by" => By,
-        "without" => Without,
-        "bool" => Bool,
-        "on" => On,
-        "ignoring" => Ignoring,
-        "group_left" => GroupLeft,
-        "group_right" => GroupRight,
-        "offset" => Offset,
-        "unwrap" => Unwrap,
-        "or" => Or,
-        "and" => And,
-        "unless" => Unless,
-        "json" => Json,
-        "logfmt" => Logfmt,
-        "regexp" => Regexp,
-        "pattern" => Pattern,
-        "unpack" => Unpack,
-        "line_format" => LineFormat,
-        "label_format" => LabelFormat,
-        "decolorize" => Decolorize,
-        "drop" => Drop,
-        "keep" => Keep,
-        _ => return None,
-    })
-}
-
-/// Whether `word` always lexes as a keyword (so it cannot be a label name).
-pub fn is_reserved_word(word: &str) -> bool {
-    keyword_kind(&word.to_ascii_lowercase()).is_some()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::TokenKind::*;
-    use super::*;
-
-    fn kinds(src: &str) -> Vec<TokenKind> {
-        tokenize(src).into_iter().map(|t| t.kind).collect()
-    }
-
-    fn texts(src: &str) -> Vec<&str> {
-        tokenize(src).into_iter().map(|t| &src[t.span]).collect()
-    }
-
-    #[test]
-    fn selector_and_filters() {
-        assert_eq!(
-            kinds(r#"{app="hdfs", level!~"I.*"} |= "x" != `y` |~ "a" !~ "b" |> "<_>" !> "c""#),
-            vec![
-                LBrace, Ident, Eq, String, Comma, Ident, Nre, String, RBrace, PipeExact, String,
-                Neq, String, PipeMatch, String, Nre, String, PipePattern, String, NotPattern,
-                String
-            ]
-        );
-    }
-
-    #[test]
-    fn numbers_durations_bytes() {
-        assert_eq!(
-            kinds("5 1.5 .5 1e3 5m 1h30m 500ms 1d 1w 1y 20KB 1MiB 5M 1.5s"),
-            vec![
-                Number, Number, Number, Number, Duration, Duration, Duration, Duration, Duration,
-                Duration, Bytes, Bytes, Bytes, Duration
-            ]
-        );
-        assert_eq!(texts("5m)"), vec!["5m", ")"]);
-        assert_eq!(kinds("x > -5m"), vec![Ident, Gt, Duration]);
-        assert_eq!(kinds("x > -5"), vec![Ident, Gt, Sub, Number]);
-    }
-
-    #[test]
-    fn ranges_are_one_token() {
-        assert_eq!(texts("{a=\"b\"}[5m]"), vec!["{", "a", "=", "\"b\"", "}", "[5m]"]);
-        assert_eq!(kinds("[5m"), vec![Error]);
-    }
-
-    #[test]
-    fn functions_only_before_a_call() {
-        assert_eq!(kinds("rate("), vec![RangeFn(RangeOp::Rate), LParen]);
-        assert_eq!(kinds("rate > 5"), vec![Ident, Gt, Number]);
-        assert_eq!(kinds("sum by (a) ("), vec![VectorFn(VectorOp::Sum), By, LParen, Ident, RParen, LParen]);
-        assert_eq!(kinds("sum without(a)"), vec![VectorFn(VectorOp::Sum), Without, LParen, Ident, RParen]);
-        assert_eq!(kinds("bytes(x) bytes"), vec![BytesConv, LParen, Ident, RParen, Ident]);
-        assert_eq!(kinds("SUM (x)"), vec![VectorFn(VectorOp::Sum), LParen, Ident, RParen]);
-        assert_eq!(kinds("sum byx (x)"), vec![Ident, Ident, LParen, Ident, RParen]);
-    }
-
-    #[test]
-    fn keywords_are_case_insensitive() {
-        assert_eq!(kinds("BY json Or x"), vec![By, Json, Or, Ident]);
-    }
-
-    #[test]
-    fn flags_comments_and_junk() {
-        assert_eq!(kinds("| logfmt --strict --keep-empty"), vec![Pipe, Logfmt, ParserFlag, ParserFlag]);
-        assert_eq!(kinds("--nope"), vec![Sub, Sub, Ident]);
-        assert_eq!(kinds("a # comment\nb"), vec![Ident, Comment, Ident]);
-        assert_eq!(kinds("@ !"), vec![Error, Error]);
-        assert_eq!(kinds("\"abc"), vec![Error]);
-        assert_eq!(kinds("\"a\nb\""), vec![Error, Ident, Error]);
-    }
-
-    #[test]
-    fn operators() {
-        assert_eq!(
-            kinds("== != > >= < <= + - * / % ^ = =~ | ."),
-            vec![CmpEq, Neq, Gt, Ge, Lt, Le, Add, Sub, Mul, Div, Mod, Pow, Eq, Re, Pipe, Dot]
-        );
-    }
-
-    #[test]
-    fn escaped_quote_does_not_end_a_string() {
-        assert_eq!(texts(r#""a\"b" x"#), vec![r#""a\"b""#, "x"]);
-        assert_eq!(kinds(r#""a\"#), vec![Error]);
-    }
 }
