@@ -99,11 +99,53 @@ pub struct Cell {
     pub sum: Dd,
 }
 
-/// A series' difference array: sparse entries until it pays to go dense.
+/// A series' difference array: sparse entries until it pays to go dense;
+/// dense as counts only when the op needs no sums.
 #[derive(Debug, Clone)]
 pub enum Cells {
     Sparse(Vec<(u32, Cell)>),
     Dense(Vec<Cell>),
+    Counts(Vec<i64>),
+}
+
+const SPARSE_BYTES: usize = std::mem::size_of::<(u32, Cell)>();
+const CELL_BYTES: usize = std::mem::size_of::<Cell>();
+const SAMPLE_BYTES: usize = std::mem::size_of::<(i64, u64, f64)>();
+
+impl Cells {
+    fn add_at(&mut self, k: usize, c: &Cell) {
+        match self {
+            Cells::Sparse(l) => l.push((k as u32, *c)),
+            Cells::Dense(d) => {
+                if let Some(x) = d.get_mut(k) {
+                    add_cell(x, c);
+                }
+            }
+            Cells::Counts(d) => {
+                if let Some(x) = d.get_mut(k) {
+                    *x += c.count;
+                }
+            }
+        }
+    }
+
+    /// The dense form (`n1` cells).
+    fn densify(&mut self, n1: usize, counts_only: bool) {
+        let Cells::Sparse(list) = self else { return };
+        let list = std::mem::take(list);
+        *self = if counts_only { Cells::Counts(vec![0; n1]) } else { Cells::Dense(vec![Cell::default(); n1]) };
+        for (k, c) in list {
+            self.add_at(k as usize, &c);
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Cells::Sparse(l) => l.len() * SPARSE_BYTES,
+            Cells::Dense(d) => d.len() * CELL_BYTES,
+            Cells::Counts(d) => d.len() * 8,
+        }
+    }
 }
 
 /// How a range aggregation accumulates.
@@ -128,6 +170,11 @@ pub fn agg_kind(op: RangeOp) -> Agg {
     }
 }
 
+/// Whether an additive op needs only line counts (no sums).
+pub fn counts_only(op: RangeOp, unwrapped: bool) -> bool {
+    matches!(op, RangeOp::CountOverTime | RangeOp::AbsentOverTime) || (op == RangeOp::Rate && !unwrapped)
+}
+
 /// Per-series accumulator.
 #[derive(Debug, Clone)]
 pub enum SeriesAcc {
@@ -136,17 +183,27 @@ pub enum SeriesAcc {
     Samples(Vec<(i64, u64, f64)>),
 }
 
-/// Budgets shared by the workers of one query.
+/// Memory the accumulators of one query hold, shared by its workers.
 #[derive(Debug, Default)]
 pub struct Budget {
-    pub cells: AtomicUsize,
-    pub samples: AtomicUsize,
+    pub bytes: AtomicUsize,
 }
 
-/// Most difference cells (24 bytes each) one query may hold.
-pub const MAX_CELLS: usize = 12_000_000;
-/// Most samples (24 bytes each) one query may keep.
-pub const MAX_SAMPLES: usize = 12_000_000;
+/// Most bytes of difference arrays and kept samples one query may hold.
+pub const MAX_BYTES: usize = 768 << 20;
+
+impl Budget {
+    fn take(&self, n: usize) -> Result<(), BackendError> {
+        if self.bytes.fetch_add(n, Ordering::Relaxed) + n > MAX_BYTES {
+            return Err(too_large());
+        }
+        Ok(())
+    }
+
+    fn give(&self, n: usize) {
+        self.bytes.fetch_sub(n.min(self.bytes.load(Ordering::Relaxed)), Ordering::Relaxed);
+    }
+}
 
 pub fn too_large() -> BackendError {
     BackendError::Execution(
@@ -160,17 +217,16 @@ pub fn too_large() -> BackendError {
 #[derive(Debug)]
 pub struct RangeAcc {
     pub kind: Agg,
+    pub counts_only: bool,
     pub steps: Steps,
     pub window: Window,
     pub keys: FxHashMap<String, usize>,
     pub series: Vec<(String, SeriesAcc)>,
-    /// Cells or samples held (counted against the budget).
-    held: usize,
 }
 
 impl RangeAcc {
-    pub fn new(kind: Agg, steps: Steps, window: Window) -> Self {
-        Self { kind, steps, window, keys: FxHashMap::default(), series: Vec::new(), held: 0 }
+    pub fn new(kind: Agg, counts_only: bool, steps: Steps, window: Window) -> Self {
+        Self { kind, counts_only, steps, window, keys: FxHashMap::default(), series: Vec::new() }
     }
 
     /// The index of a series (created when new).
@@ -192,48 +248,31 @@ impl RangeAcc {
     pub fn add(&mut self, i: usize, ts: i64, seq: u64, v: f64, budget: &Budget) -> Result<bool, BackendError> {
         let Some((k_lo, k_hi)) = span(&self.steps, &self.window, ts) else { return Ok(false) };
         let n1 = self.steps.n + 1;
+        let counts_only = self.counts_only;
         let Some((_, acc)) = self.series.get_mut(i) else { return Ok(false) };
         match acc {
             SeriesAcc::Diff(cells) => {
                 let mut plus = Cell { count: 1, sum: Dd::default() };
-                plus.sum.add(v);
                 let mut minus = Cell { count: -1, sum: Dd::default() };
-                minus.sum.add(-v);
-                match cells {
-                    Cells::Sparse(list) => {
-                        list.push((k_lo as u32, plus));
-                        list.push((k_hi as u32 + 1, minus));
-                        self.held += 2;
-                        if budget.cells.fetch_add(2, Ordering::Relaxed) > MAX_CELLS {
-                            return Err(too_large());
-                        }
-                        if list.len() > n1 / 4 + 8 {
-                            let mut dense = vec![Cell::default(); n1];
-                            let freed = list.len();
-                            for (k, c) in list.drain(..) {
-                                if let Some(cell) = dense.get_mut(k as usize) {
-                                    add_cell(cell, &c);
-                                }
-                            }
-                            budget.cells.fetch_sub(freed, Ordering::Relaxed);
-                            if budget.cells.fetch_add(n1, Ordering::Relaxed) > MAX_CELLS {
-                                return Err(too_large());
-                            }
-                            self.held = self.held - freed + n1;
-                            *cells = Cells::Dense(dense);
-                        }
-                    }
-                    Cells::Dense(d) => {
-                        add_cell(&mut d[k_lo], &plus);
-                        add_cell(&mut d[k_hi + 1], &minus);
+                if !counts_only {
+                    plus.sum.add(v);
+                    minus.sum.add(-v);
+                }
+                cells.add_at(k_lo, &plus);
+                cells.add_at(k_hi + 1, &minus);
+                if let Cells::Sparse(list) = cells {
+                    budget.take(2 * SPARSE_BYTES)?;
+                    if list.len() > n1 / 4 + 8 {
+                        let before = cells.bytes();
+                        cells.densify(n1, counts_only);
+                        budget.give(before);
+                        budget.take(cells.bytes())?;
                     }
                 }
             }
             SeriesAcc::Samples(s) => {
                 s.push((ts, seq, v));
-                if budget.samples.fetch_add(1, Ordering::Relaxed) > MAX_SAMPLES {
-                    return Err(too_large());
-                }
+                budget.take(SAMPLE_BYTES)?;
             }
         }
         Ok(true)
@@ -241,11 +280,13 @@ impl RangeAcc {
 
     /// Merges another worker's accumulator into this one.
     pub fn merge(&mut self, other: RangeAcc) {
+        let n1 = self.steps.n + 1;
+        let counts_only = self.counts_only;
         for (key, acc) in other.series {
             let i = self.series_index(&key);
             let (_, mine) = &mut self.series[i];
             match (mine, acc) {
-                (SeriesAcc::Diff(a), SeriesAcc::Diff(b)) => merge_cells(a, b, self.steps.n + 1),
+                (SeriesAcc::Diff(a), SeriesAcc::Diff(b)) => merge_cells(a, b, n1, counts_only),
                 (SeriesAcc::Samples(a), SeriesAcc::Samples(mut b)) => a.append(&mut b),
                 _ => {}
             }
@@ -258,39 +299,51 @@ fn add_cell(a: &mut Cell, b: &Cell) {
     a.sum.add_dd(b.sum);
 }
 
-fn merge_cells(a: &mut Cells, b: Cells, n1: usize) {
+fn merge_cells(a: &mut Cells, b: Cells, n1: usize, counts_only: bool) {
     match (a, b) {
         (Cells::Sparse(x), Cells::Sparse(mut y)) => x.append(&mut y),
-        (Cells::Dense(x), Cells::Sparse(y)) => {
+        (a, Cells::Sparse(y)) => {
             for (k, c) in y {
-                if let Some(cell) = x.get_mut(k as usize) {
-                    add_cell(cell, &c);
-                }
+                a.add_at(k as usize, &c);
             }
         }
-        (Cells::Dense(x), Cells::Dense(y)) => {
-            for (cx, cy) in x.iter_mut().zip(y.iter()) {
-                add_cell(cx, cy);
-            }
-        }
-        (a @ Cells::Sparse(_), Cells::Dense(mut y)) => {
-            if let Cells::Sparse(x) = a {
-                for (k, c) in x.drain(..) {
-                    if let Some(cell) = y.get_mut(k as usize) {
-                        add_cell(cell, &c);
+        (a, mut b) => {
+            a.densify(n1, counts_only);
+            match (a, &mut b) {
+                (Cells::Counts(x), Cells::Counts(y)) => {
+                    for (p, q) in x.iter_mut().zip(y.iter()) {
+                        *p += *q;
                     }
                 }
+                (Cells::Dense(x), Cells::Dense(y)) => {
+                    for (p, q) in x.iter_mut().zip(y.iter()) {
+                        add_cell(p, q);
+                    }
+                }
+                _ => {}
             }
-            y.resize(n1, Cell::default());
-            *a = Cells::Dense(y);
         }
     }
 }
 
 /// Per-step (count, sum) of a difference array.
 pub fn prefix(cells: &Cells, n: usize) -> Vec<(i64, f64)> {
-    let mut dense = match cells {
-        Cells::Dense(d) => d.clone(),
+    let mut out = Vec::with_capacity(n);
+    match cells {
+        Cells::Counts(d) => {
+            let mut run = 0i64;
+            for c in d.iter().take(n) {
+                run += c;
+                out.push((run, 0.0));
+            }
+        }
+        Cells::Dense(d) => {
+            let mut run = Cell::default();
+            for c in d.iter().take(n) {
+                add_cell(&mut run, c);
+                out.push((run.count, run.sum.value()));
+            }
+        }
         Cells::Sparse(list) => {
             let mut d = vec![Cell::default(); n + 1];
             for (k, c) in list {
@@ -298,18 +351,10 @@ pub fn prefix(cells: &Cells, n: usize) -> Vec<(i64, f64)> {
                     add_cell(cell, c);
                 }
             }
-            d
+            return prefix(&Cells::Dense(d), n);
         }
-    };
-    dense.truncate(n);
-    let mut run = Cell::default();
-    dense
-        .iter()
-        .map(|c| {
-            add_cell(&mut run, c);
-            (run.count, run.sum.value())
-        })
-        .collect()
+    }
+    out
 }
 
 /// The value of an additive op from a window's (count, sum).
@@ -353,7 +398,7 @@ mod tests {
         let steps = Steps { start: 0, step: 10, n: 100 };
         let w = Window { range: 25, offset: 0 };
         let budget = Budget::default();
-        let mut a = RangeAcc::new(Agg::Additive, steps, w);
+        let mut a = RangeAcc::new(Agg::Additive, false, steps, w);
         let i = a.series_index("s");
         for ts in 0..1000 {
             a.add(i, ts, ts as u64, 0.1, &budget).unwrap();
@@ -364,6 +409,31 @@ mod tests {
         assert_eq!(p[50].0, 25);
         assert!((p[50].1 - 2.5).abs() < 1e-12);
         assert_eq!(p[0].0, 1);
+    }
+
+    #[test]
+    fn counts_only_densify_merge_and_budget() {
+        let steps = Steps { start: 0, step: 10, n: 20 };
+        let w = Window { range: 10, offset: 0 };
+        let budget = Budget::default();
+        let mut a = RangeAcc::new(Agg::Additive, true, steps, w);
+        let mut b = RangeAcc::new(Agg::Additive, true, steps, w);
+        let (ia, ib) = (a.series_index("s"), b.series_index("s"));
+        for ts in 1..=200 {
+            a.add(ia, ts, 0, 1.0, &budget).unwrap();
+        }
+        b.add(ib, 15, 0, 1.0, &budget).unwrap();
+        assert!(matches!(a.series[0].1, SeriesAcc::Diff(Cells::Counts(_))));
+        a.merge(b);
+        let SeriesAcc::Diff(c) = &a.series[0].1 else { panic!() };
+        let p = prefix(c, steps.n);
+        // Step 20 holds (10, 20]: 10 lines, plus the one merged at 15.
+        assert_eq!(p[2].0, 11);
+        assert_eq!(p[5].0, 10);
+        budget.bytes.store(MAX_BYTES, Ordering::Relaxed);
+        let mut c = RangeAcc::new(Agg::Samples, false, steps, w);
+        let i = c.series_index("x");
+        assert!(c.add(i, 5, 0, 1.0, &budget).is_err());
     }
 
     #[test]

@@ -221,7 +221,9 @@ impl<'a> Worker<'a> {
             .iter()
             .map(|l| match &l.kind {
                 LeafKind::Log { limit, direction, .. } => LeafOut::Log(LogHeap::new(*limit, *direction)),
-                LeafKind::Sample(s) => LeafOut::Sample(RangeAcc::new(range::agg_kind(s.op), s.steps, s.window)),
+                LeafKind::Sample(s) => {
+                    LeafOut::Sample(RangeAcc::new(range::agg_kind(s.op), range::counts_only(s.op, s.unwrap.is_some()), s.steps, s.window))
+                }
                 LeafKind::Meta { .. } => LeafOut::Meta(BTreeSet::new()),
             })
             .collect();
