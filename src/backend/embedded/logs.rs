@@ -128,7 +128,7 @@ pub fn split_count(start: i64, end: i64) -> i64 {
     if end <= aligned {
         return 1;
     }
-    (end - aligned + SPLIT_INTERVAL_NS - 1) / SPLIT_INTERVAL_NS
+    end.saturating_sub(aligned).saturating_add(SPLIT_INTERVAL_NS - 1) / SPLIT_INTERVAL_NS
 }
 
 #[cfg(test)]

@@ -190,8 +190,8 @@ impl Engine {
                 // Loki's frontend aligns metric queries to the step: start down, end up.
                 let step = step.max(1);
                 let s0 = start - start.rem_euclid(step);
-                let e0 = if end.rem_euclid(step) == 0 { end } else { end - end.rem_euclid(step) + step };
-                let n = ((e0 - s0) / step + 1) as usize;
+                let e0 = if end.rem_euclid(step) == 0 { end } else { (end - end.rem_euclid(step)).saturating_add(step) };
+                let n = (e0.saturating_sub(s0) / step).saturating_add(1).clamp(1, 1 << 20) as usize;
                 let steps = Steps { start: s0, step, n };
                 let v = self.run_sample(s, &steps, cancel)?;
                 eval::range_result(v, &steps)

@@ -30,7 +30,7 @@ impl Steps {
     }
 
     pub fn at(&self, k: usize) -> i64 {
-        self.start + k as i64 * self.step
+        self.start.saturating_add((k as i64).saturating_mul(self.step))
     }
 
     pub fn end(&self) -> i64 {
@@ -62,7 +62,7 @@ pub fn span(steps: &Steps, w: &Window, ts: i64) -> Option<(usize, usize)> {
 
 /// The time range of samples a query reads: `(lo, hi]`.
 pub fn read_range(steps: &Steps, w: &Window) -> (i64, i64) {
-    (steps.start - w.offset - w.range, steps.end() - w.offset)
+    (steps.start.saturating_sub(w.offset).saturating_sub(w.range), steps.end().saturating_sub(w.offset))
 }
 
 /// Error-free double-double accumulator.

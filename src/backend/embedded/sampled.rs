@@ -15,8 +15,8 @@ pub fn sample_values(op: RangeOp, param: Option<f64>, samples: &[(i64, u64, f64)
     let mut minq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let mut scratch: Vec<f64> = Vec::new();
     for k in 0..steps.n {
-        let end = steps.at(k) - w.offset;
-        let start = end - w.range;
+        let end = steps.at(k).saturating_sub(w.offset);
+        let start = end.saturating_sub(w.range);
         while hi < samples.len() && samples[hi].0 <= end {
             let v = samples[hi].2;
             if !v.is_nan() {
