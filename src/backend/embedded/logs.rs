@@ -1,7 +1,6 @@
-//! Log queries: a bounded heap of the `limit` entries nearest the query's
-//! starting edge (newest first for `backward`), and the result in Loki's
-//! shape: streams keyed by their labels, entries in direction order, and
-//! streams ordered as Loki's query frontend returns them.
+//! Log queries: a bounded heap of the entries nearest the query's starting
+//! edge (newest first for `backward`), and the label strings and hour splits
+//! [`super::frontend`] uses to shape the answer as Loki does.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -10,10 +10,17 @@
 //! (see [`scan`] for the exact rules). A dataset's `multiline.join` is not
 //! applied: each physical line is an entry, as a line-by-line push would store.
 //!
-//! - [`scan`]: the parallel block scan (filters, headers, streams, pipelines);
-//! - [`pipeline`], [`stages`], [`template`]: Loki's log pipeline;
-//! - [`range`], [`vector`], [`binop`], [`eval`]: metric evaluation;
-//! - [`logs`]: log query results; [`meta`]: labels, values and series.
+//! - [`scan`], [`feed`], [`source`]: the parallel block scan (filters,
+//!   headers, streams, pipelines) and its input;
+//! - [`pipeline`], [`stages`], [`label_filter`], [`template`]: Loki's log pipeline;
+//! - [`range`], [`sampled`], [`vector`], [`binop`], [`eval`]: metric evaluation;
+//! - [`logs`], [`frontend`]: log query results shaped as Loki's frontend
+//!   returns them; [`meta`]: labels, values and series.
+//!
+//! Limits: `limit` ≤ 5000 and the step checks of [`RangeRequest::validate`];
+//! at most 500 series in a metric result (Loki's `max_query_series`); range
+//! aggregations hold at most [`range::MAX_BYTES`] of per-step cells or kept
+//! samples. Regexes are compiled with size limits and run in linear time.
 
 mod binop;
 mod eval;
