@@ -15,8 +15,9 @@ use super::matcher::{LabelMatcher, build_regex};
 use super::pipeline::Pipeline;
 use super::range::{self, RangeAcc, SeriesAcc, Steps, Window};
 use super::scan::{Leaf, LeafKind, LeafOut, SampleLeaf, UnwrapC};
+use super::sampled;
 use super::series::{SeriesV, Val, non_empty};
-use super::stages::LabelFilterC;
+use super::label_filter::LabelFilterC;
 use super::vector;
 
 /// Loki's default `max_query_series`.
@@ -196,8 +197,8 @@ fn finish_range(acc: RangeAcc, op: RangeOp, param: Option<f64>, unwrapped: bool,
                 .map(|(count, sum)| (count > 0).then(|| range::additive_value(op, unwrapped, count, sum, window.range)))
                 .collect(),
             SeriesAcc::Samples(mut v) => {
-                v.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-                range::sample_values(op, param, &v, &steps, &window)
+                v.sort_by_key(|s| (s.0, s.1));
+                sampled::sample_values(op, param, &v, &steps, &window)
             }
         };
         out.push(SeriesV { labels: labels_from_key(&key), vals });

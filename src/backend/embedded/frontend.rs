@@ -238,7 +238,7 @@ mod tests {
             es.push(e(H + 9 - i, 10 + i as u64, "a"));
         }
         es.push(e(H + 1, 30, "c"));
-        es.sort_by(|x, y| y.ts.cmp(&x.ts));
+        es.sort_by_key(|x| std::cmp::Reverse(x.ts));
         let s = assemble(es, 6, Direction::Backward, 0, 3 * H);
         let count = |n: &str| s.iter().find(|x| x.labels["s"] == n).map_or(0, |x| x.entries.len());
         // A correct merge would take a,b,a,a,a,a; Loki skips ahead to c.

@@ -25,6 +25,9 @@ pub const UNKNOWN_TYPE: &str = "Unknown value type";
 /// A callback's wish to stop early (not an error).
 pub struct Stop;
 
+/// What [`object_each`] calls per member: (key, value, type).
+pub type MemberFn<'a> = dyn FnMut(&[u8], &[u8], JType) -> Result<(), Stop> + 'a;
+
 fn next_token(data: &[u8]) -> Option<usize> {
     data.iter().position(|&c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
 }
@@ -124,7 +127,7 @@ pub fn get_value(data: &[u8]) -> Result<(&[u8], JType, usize), &'static str> {
 /// `Ok(true)` when the callback stopped early.
 pub fn object_each(
     data: &[u8],
-    cb: &mut dyn FnMut(&[u8], &[u8], JType) -> Result<(), Stop>,
+    cb: &mut MemberFn<'_>,
 ) -> Result<bool, &'static str> {
     let mut off = next_token(data).ok_or(MALFORMED_OBJECT)?;
     if data[off] != b'{' {

@@ -1,7 +1,6 @@
-//! Log queries: a bounded heap of the `limit` entries nearest the query's
-//! starting edge (newest first for `backward`), and the result in Loki's
-//! shape: streams keyed by their labels, entries in direction order, and
-//! streams ordered as Loki's query frontend returns them.
+//! Log queries: a bounded heap of the entries nearest the query's starting
+//! edge (newest first for `backward`), and the label strings and hour splits
+//! [`super::frontend`] uses to shape the answer as Loki does.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -97,7 +96,7 @@ impl LogHeap {
     /// Entries best first.
     pub fn into_sorted(self) -> Vec<LogEntry> {
         let mut v: Vec<Item> = self.heap.into_iter().map(|Reverse(i)| i).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|i| std::cmp::Reverse(i.0));
         v.into_iter().map(|i| i.1).collect()
     }
 }
@@ -128,7 +127,7 @@ pub fn split_count(start: i64, end: i64) -> i64 {
     if end <= aligned {
         return 1;
     }
-    (end - aligned + SPLIT_INTERVAL_NS - 1) / SPLIT_INTERVAL_NS
+    end.saturating_sub(aligned).saturating_add(SPLIT_INTERVAL_NS - 1) / SPLIT_INTERVAL_NS
 }
 
 #[cfg(test)]

@@ -97,8 +97,8 @@ mod tests {
 
     #[test]
     fn huge_regex_is_refused() {
-        let huge = format!("(a{{1000}}){{1000}}");
-        let e = LabelMatcher::from_parts("x", MatchOp::Re, &huge).unwrap_err();
+        let huge = "(a{1000}){1000}";
+        let e = LabelMatcher::from_parts("x", MatchOp::Re, huge).unwrap_err();
         assert!(e.to_string().contains("regexp"), "{e}");
         assert!(LabelMatcher::from_parts("x", MatchOp::Re, "(").is_err());
     }

@@ -7,19 +7,29 @@
 //! without its line ending, stamped from its header, in the stream
 //! `{app="<dataset>", <label>="<field>"...}`. Lines that do not fit the
 //! header keep the stamp of the line before them and only the `app` label
-//! (see [`scan`] for the exact rules).
+//! (see [`scan`] for the exact rules). A dataset's `multiline.join` is not
+//! applied: each physical line is an entry, as a line-by-line push would store.
 //!
-//! - [`scan`]: the parallel block scan (filters, headers, streams, pipelines);
-//! - [`pipeline`], [`stages`], [`template`]: Loki's log pipeline;
-//! - [`range`], [`vector`], [`binop`], [`eval`]: metric evaluation;
-//! - [`logs`]: log query results; [`meta`]: labels, values and series.
+//! - [`scan`], [`feed`], [`source`]: the parallel block scan (filters,
+//!   headers, streams, pipelines) and its input;
+//! - [`pipeline`], [`stages`], [`label_filter`], [`template`]: Loki's log pipeline;
+//! - [`range`], [`sampled`], [`vector`], [`binop`], [`eval`]: metric evaluation;
+//! - [`logs`], [`frontend`]: log query results shaped as Loki's frontend
+//!   returns them; [`meta`]: labels, values and series.
+//!
+//! Limits: `limit` ≤ 5000 and the step checks of [`RangeRequest::validate`];
+//! at most 500 series in a metric result (Loki's `max_query_series`); range
+//! aggregations hold at most [`range::MAX_BYTES`] of per-step cells or kept
+//! samples. Regexes are compiled with size limits and run in linear time.
 
 mod binop;
 mod eval;
+mod feed;
 mod filter;
 mod frontend;
 mod header;
 mod json;
+mod label_filter;
 mod labels;
 mod logfmt;
 mod logs;
@@ -30,6 +40,7 @@ mod pattern;
 mod pipeline;
 mod range;
 pub mod records;
+mod sampled;
 mod scan;
 mod series;
 mod source;
@@ -62,10 +73,13 @@ pub(crate) fn compile_error(message: impl Into<String>) -> BackendError {
 /// Change stamp of an input: (length, modification time).
 type Stamp = (u64, i64);
 
+/// A year index cached with the stamp of the input it was built from.
+type YearSlot = Mutex<Option<(Stamp, Arc<YearIndex>)>>;
+
 /// The embedded engine over a fixed set of sources.
 pub struct Engine {
     sources: Vec<Source>,
-    years: Vec<Mutex<Option<(Stamp, Arc<YearIndex>)>>>,
+    years: Vec<YearSlot>,
 }
 
 impl Engine {
@@ -184,8 +198,8 @@ impl Engine {
                 // Loki's frontend aligns metric queries to the step: start down, end up.
                 let step = step.max(1);
                 let s0 = start - start.rem_euclid(step);
-                let e0 = if end.rem_euclid(step) == 0 { end } else { end - end.rem_euclid(step) + step };
-                let n = ((e0 - s0) / step + 1) as usize;
+                let e0 = if end.rem_euclid(step) == 0 { end } else { (end - end.rem_euclid(step)).saturating_add(step) };
+                let n = (e0.saturating_sub(s0) / step).saturating_add(1).clamp(1, 1 << 20) as usize;
                 let steps = Steps { start: s0, step, n };
                 let v = self.run_sample(s, &steps, cancel)?;
                 eval::range_result(v, &steps)
@@ -233,8 +247,10 @@ impl Engine {
     fn scan(&self, leaves: &[Leaf], cancel: &AtomicBool) -> Result<Vec<LeafOut>, BackendError> {
         let mut srcs = Vec::with_capacity(self.sources.len());
         for (i, s) in self.sources.iter().enumerate() {
+            let names: Vec<&str> = s.dataset.labels.iter().map(|(n, _)| n.as_str()).collect();
+            let wanted = leaves.iter().any(|l| l.may_match(&s.dataset.name, &names));
             let years = match &s.dataset.timestamp {
-                Some(t) if t.is_yearless() => Some(self.year_index(i, cancel)?),
+                Some(t) if t.is_yearless() && wanted => Some(self.year_index(i, cancel)?),
                 _ => None,
             };
             srcs.push(ScanSource { source: s, years, default_ts: default_stamp(&s.input) });

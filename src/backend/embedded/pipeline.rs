@@ -15,7 +15,8 @@ use super::json::{self, PathStep};
 use super::labels::{ERROR_DETAILS_LABEL, ERROR_LABEL, LabelsBuilder, PRESERVE_ERROR_LABEL};
 use super::matcher::LabelMatcher;
 use super::pattern::Pattern;
-use super::stages::{self, LabelFilterC, Logfmt, RegexpParser, TEMPLATE_ERR};
+use super::label_filter::LabelFilterC;
+use super::stages::{self, Logfmt, RegexpParser, TEMPLATE_ERR};
 use super::template::{Data, Template};
 
 #[derive(Debug)]

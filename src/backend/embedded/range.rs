@@ -6,7 +6,8 @@
 //! steps whose window holds it through a difference array per series
 //! (sparse while the series is small), in double-double so prefix sums stay
 //! exact. Operations that need the samples themselves (min, max, quantile,
-//! stddev, first, last, rate_counter) keep them, within a budget.
+//! stddev, first, last, rate_counter) keep them, within a budget, and are
+//! evaluated in [`super::sampled`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,7 +30,7 @@ impl Steps {
     }
 
     pub fn at(&self, k: usize) -> i64 {
-        self.start + k as i64 * self.step
+        self.start.saturating_add((k as i64).saturating_mul(self.step))
     }
 
     pub fn end(&self) -> i64 {
@@ -61,7 +62,7 @@ pub fn span(steps: &Steps, w: &Window, ts: i64) -> Option<(usize, usize)> {
 
 /// The time range of samples a query reads: `(lo, hi]`.
 pub fn read_range(steps: &Steps, w: &Window) -> (i64, i64) {
-    (steps.start - w.offset - w.range, steps.end() - w.offset)
+    (steps.start.saturating_sub(w.offset).saturating_sub(w.range), steps.end().saturating_sub(w.offset))
 }
 
 /// Error-free double-double accumulator.
@@ -98,11 +99,53 @@ pub struct Cell {
     pub sum: Dd,
 }
 
-/// A series' difference array: sparse entries until it pays to go dense.
+/// A series' difference array: sparse entries until it pays to go dense;
+/// dense as counts only when the op needs no sums.
 #[derive(Debug, Clone)]
 pub enum Cells {
     Sparse(Vec<(u32, Cell)>),
     Dense(Vec<Cell>),
+    Counts(Vec<i64>),
+}
+
+const SPARSE_BYTES: usize = std::mem::size_of::<(u32, Cell)>();
+const CELL_BYTES: usize = std::mem::size_of::<Cell>();
+const SAMPLE_BYTES: usize = std::mem::size_of::<(i64, u64, f64)>();
+
+impl Cells {
+    fn add_at(&mut self, k: usize, c: &Cell) {
+        match self {
+            Cells::Sparse(l) => l.push((k as u32, *c)),
+            Cells::Dense(d) => {
+                if let Some(x) = d.get_mut(k) {
+                    add_cell(x, c);
+                }
+            }
+            Cells::Counts(d) => {
+                if let Some(x) = d.get_mut(k) {
+                    *x += c.count;
+                }
+            }
+        }
+    }
+
+    /// The dense form (`n1` cells).
+    fn densify(&mut self, n1: usize, counts_only: bool) {
+        let Cells::Sparse(list) = self else { return };
+        let list = std::mem::take(list);
+        *self = if counts_only { Cells::Counts(vec![0; n1]) } else { Cells::Dense(vec![Cell::default(); n1]) };
+        for (k, c) in list {
+            self.add_at(k as usize, &c);
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Cells::Sparse(l) => l.len() * SPARSE_BYTES,
+            Cells::Dense(d) => d.len() * CELL_BYTES,
+            Cells::Counts(d) => d.len() * 8,
+        }
+    }
 }
 
 /// How a range aggregation accumulates.
@@ -127,6 +170,11 @@ pub fn agg_kind(op: RangeOp) -> Agg {
     }
 }
 
+/// Whether an additive op needs only line counts (no sums).
+pub fn counts_only(op: RangeOp, unwrapped: bool) -> bool {
+    matches!(op, RangeOp::CountOverTime | RangeOp::AbsentOverTime) || (op == RangeOp::Rate && !unwrapped)
+}
+
 /// Per-series accumulator.
 #[derive(Debug, Clone)]
 pub enum SeriesAcc {
@@ -135,17 +183,27 @@ pub enum SeriesAcc {
     Samples(Vec<(i64, u64, f64)>),
 }
 
-/// Budgets shared by the workers of one query.
+/// Memory the accumulators of one query hold, shared by its workers.
 #[derive(Debug, Default)]
 pub struct Budget {
-    pub cells: AtomicUsize,
-    pub samples: AtomicUsize,
+    pub bytes: AtomicUsize,
 }
 
-/// Most difference cells (24 bytes each) one query may hold.
-pub const MAX_CELLS: usize = 12_000_000;
-/// Most samples (24 bytes each) one query may keep.
-pub const MAX_SAMPLES: usize = 12_000_000;
+/// Most bytes of difference arrays and kept samples one query may hold.
+pub const MAX_BYTES: usize = 768 << 20;
+
+impl Budget {
+    fn take(&self, n: usize) -> Result<(), BackendError> {
+        if self.bytes.fetch_add(n, Ordering::Relaxed) + n > MAX_BYTES {
+            return Err(too_large());
+        }
+        Ok(())
+    }
+
+    fn give(&self, n: usize) {
+        self.bytes.fetch_sub(n.min(self.bytes.load(Ordering::Relaxed)), Ordering::Relaxed);
+    }
+}
 
 pub fn too_large() -> BackendError {
     BackendError::Execution(
@@ -159,17 +217,16 @@ pub fn too_large() -> BackendError {
 #[derive(Debug)]
 pub struct RangeAcc {
     pub kind: Agg,
+    pub counts_only: bool,
     pub steps: Steps,
     pub window: Window,
     pub keys: FxHashMap<String, usize>,
     pub series: Vec<(String, SeriesAcc)>,
-    /// Cells or samples held (counted against the budget).
-    held: usize,
 }
 
 impl RangeAcc {
-    pub fn new(kind: Agg, steps: Steps, window: Window) -> Self {
-        Self { kind, steps, window, keys: FxHashMap::default(), series: Vec::new(), held: 0 }
+    pub fn new(kind: Agg, counts_only: bool, steps: Steps, window: Window) -> Self {
+        Self { kind, counts_only, steps, window, keys: FxHashMap::default(), series: Vec::new() }
     }
 
     /// The index of a series (created when new).
@@ -191,48 +248,31 @@ impl RangeAcc {
     pub fn add(&mut self, i: usize, ts: i64, seq: u64, v: f64, budget: &Budget) -> Result<bool, BackendError> {
         let Some((k_lo, k_hi)) = span(&self.steps, &self.window, ts) else { return Ok(false) };
         let n1 = self.steps.n + 1;
+        let counts_only = self.counts_only;
         let Some((_, acc)) = self.series.get_mut(i) else { return Ok(false) };
         match acc {
             SeriesAcc::Diff(cells) => {
                 let mut plus = Cell { count: 1, sum: Dd::default() };
-                plus.sum.add(v);
                 let mut minus = Cell { count: -1, sum: Dd::default() };
-                minus.sum.add(-v);
-                match cells {
-                    Cells::Sparse(list) => {
-                        list.push((k_lo as u32, plus));
-                        list.push((k_hi as u32 + 1, minus));
-                        self.held += 2;
-                        if budget.cells.fetch_add(2, Ordering::Relaxed) > MAX_CELLS {
-                            return Err(too_large());
-                        }
-                        if list.len() > n1 / 4 + 8 {
-                            let mut dense = vec![Cell::default(); n1];
-                            let freed = list.len();
-                            for (k, c) in list.drain(..) {
-                                if let Some(cell) = dense.get_mut(k as usize) {
-                                    add_cell(cell, &c);
-                                }
-                            }
-                            budget.cells.fetch_sub(freed, Ordering::Relaxed);
-                            if budget.cells.fetch_add(n1, Ordering::Relaxed) > MAX_CELLS {
-                                return Err(too_large());
-                            }
-                            self.held = self.held - freed + n1;
-                            *cells = Cells::Dense(dense);
-                        }
-                    }
-                    Cells::Dense(d) => {
-                        add_cell(&mut d[k_lo], &plus);
-                        add_cell(&mut d[k_hi + 1], &minus);
+                if !counts_only {
+                    plus.sum.add(v);
+                    minus.sum.add(-v);
+                }
+                cells.add_at(k_lo, &plus);
+                cells.add_at(k_hi + 1, &minus);
+                if let Cells::Sparse(list) = cells {
+                    budget.take(2 * SPARSE_BYTES)?;
+                    if list.len() > n1 / 4 + 8 {
+                        let before = cells.bytes();
+                        cells.densify(n1, counts_only);
+                        budget.give(before);
+                        budget.take(cells.bytes())?;
                     }
                 }
             }
             SeriesAcc::Samples(s) => {
                 s.push((ts, seq, v));
-                if budget.samples.fetch_add(1, Ordering::Relaxed) > MAX_SAMPLES {
-                    return Err(too_large());
-                }
+                budget.take(SAMPLE_BYTES)?;
             }
         }
         Ok(true)
@@ -240,11 +280,13 @@ impl RangeAcc {
 
     /// Merges another worker's accumulator into this one.
     pub fn merge(&mut self, other: RangeAcc) {
+        let n1 = self.steps.n + 1;
+        let counts_only = self.counts_only;
         for (key, acc) in other.series {
             let i = self.series_index(&key);
             let (_, mine) = &mut self.series[i];
             match (mine, acc) {
-                (SeriesAcc::Diff(a), SeriesAcc::Diff(b)) => merge_cells(a, b, self.steps.n + 1),
+                (SeriesAcc::Diff(a), SeriesAcc::Diff(b)) => merge_cells(a, b, n1, counts_only),
                 (SeriesAcc::Samples(a), SeriesAcc::Samples(mut b)) => a.append(&mut b),
                 _ => {}
             }
@@ -257,39 +299,51 @@ fn add_cell(a: &mut Cell, b: &Cell) {
     a.sum.add_dd(b.sum);
 }
 
-fn merge_cells(a: &mut Cells, b: Cells, n1: usize) {
+fn merge_cells(a: &mut Cells, b: Cells, n1: usize, counts_only: bool) {
     match (a, b) {
         (Cells::Sparse(x), Cells::Sparse(mut y)) => x.append(&mut y),
-        (Cells::Dense(x), Cells::Sparse(y)) => {
+        (a, Cells::Sparse(y)) => {
             for (k, c) in y {
-                if let Some(cell) = x.get_mut(k as usize) {
-                    add_cell(cell, &c);
-                }
+                a.add_at(k as usize, &c);
             }
         }
-        (Cells::Dense(x), Cells::Dense(y)) => {
-            for (cx, cy) in x.iter_mut().zip(y.iter()) {
-                add_cell(cx, cy);
-            }
-        }
-        (a @ Cells::Sparse(_), Cells::Dense(mut y)) => {
-            if let Cells::Sparse(x) = a {
-                for (k, c) in x.drain(..) {
-                    if let Some(cell) = y.get_mut(k as usize) {
-                        add_cell(cell, &c);
+        (a, mut b) => {
+            a.densify(n1, counts_only);
+            match (a, &mut b) {
+                (Cells::Counts(x), Cells::Counts(y)) => {
+                    for (p, q) in x.iter_mut().zip(y.iter()) {
+                        *p += *q;
                     }
                 }
+                (Cells::Dense(x), Cells::Dense(y)) => {
+                    for (p, q) in x.iter_mut().zip(y.iter()) {
+                        add_cell(p, q);
+                    }
+                }
+                _ => {}
             }
-            y.resize(n1, Cell::default());
-            *a = Cells::Dense(y);
         }
     }
 }
 
 /// Per-step (count, sum) of a difference array.
 pub fn prefix(cells: &Cells, n: usize) -> Vec<(i64, f64)> {
-    let mut dense = match cells {
-        Cells::Dense(d) => d.clone(),
+    let mut out = Vec::with_capacity(n);
+    match cells {
+        Cells::Counts(d) => {
+            let mut run = 0i64;
+            for c in d.iter().take(n) {
+                run += c;
+                out.push((run, 0.0));
+            }
+        }
+        Cells::Dense(d) => {
+            let mut run = Cell::default();
+            for c in d.iter().take(n) {
+                add_cell(&mut run, c);
+                out.push((run.count, run.sum.value()));
+            }
+        }
         Cells::Sparse(list) => {
             let mut d = vec![Cell::default(); n + 1];
             for (k, c) in list {
@@ -297,18 +351,10 @@ pub fn prefix(cells: &Cells, n: usize) -> Vec<(i64, f64)> {
                     add_cell(cell, c);
                 }
             }
-            d
+            return prefix(&Cells::Dense(d), n);
         }
-    };
-    dense.truncate(n);
-    let mut run = Cell::default();
-    dense
-        .iter()
-        .map(|c| {
-            add_cell(&mut run, c);
-            (run.count, run.sum.value())
-        })
-        .collect()
+    }
+    out
 }
 
 /// The value of an additive op from a window's (count, sum).
@@ -323,129 +369,6 @@ pub fn additive_value(op: RangeOp, unwrapped: bool, count: i64, sum: f64, range_
         RangeOp::AvgOverTime => sum / count as f64,
         _ => 1.0,
     }
-}
-
-/// Per-step values of a sample-keeping op over sorted samples.
-pub fn sample_values(op: RangeOp, param: Option<f64>, samples: &[(i64, u64, f64)], steps: &Steps, w: &Window) -> Vec<Option<f64>> {
-    let mut out = Vec::with_capacity(steps.n);
-    let mut lo = 0usize;
-    let mut hi = 0usize;
-    let mut maxq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    let mut minq: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    let mut scratch: Vec<f64> = Vec::new();
-    for k in 0..steps.n {
-        let end = steps.at(k) - w.offset;
-        let start = end - w.range;
-        while hi < samples.len() && samples[hi].0 <= end {
-            let v = samples[hi].2;
-            if !v.is_nan() {
-                while maxq.back().is_some_and(|&j| samples[j].2 <= v) {
-                    maxq.pop_back();
-                }
-                maxq.push_back(hi);
-                while minq.back().is_some_and(|&j| samples[j].2 >= v) {
-                    minq.pop_back();
-                }
-                minq.push_back(hi);
-            }
-            hi += 1;
-        }
-        while lo < hi && samples[lo].0 <= start {
-            lo += 1;
-        }
-        while maxq.front().is_some_and(|&j| j < lo) {
-            maxq.pop_front();
-        }
-        while minq.front().is_some_and(|&j| j < lo) {
-            minq.pop_front();
-        }
-        if lo >= hi {
-            out.push(None);
-            continue;
-        }
-        let win = &samples[lo..hi];
-        let v = match op {
-            RangeOp::MaxOverTime => maxq.front().map_or(f64::NAN, |&j| samples[j].2),
-            RangeOp::MinOverTime => minq.front().map_or(f64::NAN, |&j| samples[j].2),
-            RangeOp::FirstOverTime => win[0].2,
-            RangeOp::LastOverTime => win[win.len() - 1].2,
-            RangeOp::StdvarOverTime | RangeOp::StddevOverTime => {
-                let (mut aux, mut count, mut mean) = (0.0f64, 0.0f64, 0.0f64);
-                for s in win {
-                    count += 1.0;
-                    let delta = s.2 - mean;
-                    mean += delta / count;
-                    aux += delta * (s.2 - mean);
-                }
-                if op == RangeOp::StddevOverTime { (aux / count).sqrt() } else { aux / count }
-            }
-            RangeOp::QuantileOverTime => {
-                scratch.clear();
-                scratch.extend(win.iter().map(|s| s.2));
-                quantile(param.unwrap_or(0.0), &mut scratch)
-            }
-            RangeOp::RateCounter => extrapolated_rate(win, w.range),
-            _ => f64::NAN,
-        };
-        out.push(Some(v));
-    }
-    out
-}
-
-/// Prometheus' quantile (sorts `values`).
-pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    if q < 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if q > 1.0 {
-        return f64::INFINITY;
-    }
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    let n = values.len() as f64;
-    let rank = q * (n - 1.0);
-    let lower = rank.floor().max(0.0);
-    let upper = (lower + 1.0).min(n - 1.0);
-    let weight = rank - rank.floor();
-    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
-}
-
-/// Loki's `extrapolatedRate` for `rate_counter`, unit quirks included (its
-/// sample times are nanoseconds while the range is taken in milliseconds).
-fn extrapolated_rate(win: &[(i64, u64, f64)], range_ns: i64) -> f64 {
-    if win.len() < 2 {
-        return 0.0;
-    }
-    let first = win[0];
-    let last = win[win.len() - 1];
-    let range_start = first.0 - range_ns / 1_000_000;
-    let range_end = last.0;
-    let mut result = last.2 - first.2;
-    let mut last_value = 0.0f64;
-    for s in win {
-        if s.2 < last_value {
-            result += last_value;
-        }
-        last_value = s.2;
-    }
-    let mut to_start = (first.0 - range_start) as f64 / 1000.0;
-    let to_end = (range_end - last.0) as f64 / 1000.0;
-    let sampled = (last.0 - first.0) as f64 / 1000.0;
-    let avg = sampled / (win.len() - 1) as f64;
-    if result > 0.0 && first.2 >= 0.0 {
-        let to_zero = sampled * (first.2 / result);
-        if to_zero < to_start {
-            to_start = to_zero;
-        }
-    }
-    let threshold = avg * 1.1;
-    let mut interval = sampled;
-    interval += if to_start < threshold { to_start } else { avg / 2.0 };
-    interval += if to_end < threshold { to_end } else { avg / 2.0 };
-    result *= interval / sampled;
-    result / (range_ns as f64 / 1e9)
 }
 
 #[cfg(test)]
@@ -475,7 +398,7 @@ mod tests {
         let steps = Steps { start: 0, step: 10, n: 100 };
         let w = Window { range: 25, offset: 0 };
         let budget = Budget::default();
-        let mut a = RangeAcc::new(Agg::Additive, steps, w);
+        let mut a = RangeAcc::new(Agg::Additive, false, steps, w);
         let i = a.series_index("s");
         for ts in 0..1000 {
             a.add(i, ts, ts as u64, 0.1, &budget).unwrap();
@@ -489,16 +412,28 @@ mod tests {
     }
 
     #[test]
-    fn sample_ops() {
-        let s: Vec<(i64, u64, f64)> = vec![(1, 0, 5.0), (2, 1, 1.0), (3, 2, 9.0), (4, 3, 3.0)];
-        let steps = Steps { start: 2, step: 1, n: 3 };
-        let w = Window { range: 2, offset: 0 };
-        assert_eq!(sample_values(RangeOp::MaxOverTime, None, &s, &steps, &w), vec![Some(5.0), Some(9.0), Some(9.0)]);
-        assert_eq!(sample_values(RangeOp::MinOverTime, None, &s, &steps, &w), vec![Some(1.0), Some(1.0), Some(3.0)]);
-        assert_eq!(sample_values(RangeOp::FirstOverTime, None, &s, &steps, &w), vec![Some(5.0), Some(1.0), Some(9.0)]);
-        let mut v = vec![3.0, 1.0, 2.0, 4.0];
-        assert!((quantile(0.9, &mut v) - 3.7).abs() < 1e-12);
-        assert_eq!(sample_values(RangeOp::StdvarOverTime, None, &s, &steps, &w)[0], Some(4.0));
+    fn counts_only_densify_merge_and_budget() {
+        let steps = Steps { start: 0, step: 10, n: 20 };
+        let w = Window { range: 10, offset: 0 };
+        let budget = Budget::default();
+        let mut a = RangeAcc::new(Agg::Additive, true, steps, w);
+        let mut b = RangeAcc::new(Agg::Additive, true, steps, w);
+        let (ia, ib) = (a.series_index("s"), b.series_index("s"));
+        for ts in 1..=200 {
+            a.add(ia, ts, 0, 1.0, &budget).unwrap();
+        }
+        b.add(ib, 15, 0, 1.0, &budget).unwrap();
+        assert!(matches!(a.series[0].1, SeriesAcc::Diff(Cells::Counts(_))));
+        a.merge(b);
+        let SeriesAcc::Diff(c) = &a.series[0].1 else { panic!() };
+        let p = prefix(c, steps.n);
+        // Step 20 holds (10, 20]: 10 lines, plus the one merged at 15.
+        assert_eq!(p[2].0, 11);
+        assert_eq!(p[5].0, 10);
+        budget.bytes.store(MAX_BYTES, Ordering::Relaxed);
+        let mut c = RangeAcc::new(Agg::Samples, false, steps, w);
+        let i = c.series_index("x");
+        assert!(c.add(i, 5, 0, 1.0, &budget).is_err());
     }
 
     #[test]

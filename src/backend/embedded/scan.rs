@@ -32,8 +32,10 @@ use super::logs::{LogEntry, LogHeap};
 use super::matcher::LabelMatcher;
 use super::pipeline::{Line, Pipeline, Scratch};
 use super::range::{self, Budget, RangeAcc, Steps, Window};
-use super::source::{Block, Blocks, Source, YearIndex, add_years, line_around, lines};
-use super::stages::{LabelFilterC, SAMPLE_EXTRACTION_ERR};
+use super::feed::{MultiBlocks, SourceReader, adjust, first_stamp, last_stamp, previous_line};
+use super::source::{Block, Blocks, Source, YearIndex, line_around, lines};
+use super::label_filter::LabelFilterC;
+use super::stages::SAMPLE_EXTRACTION_ERR;
 use super::streams::{NO_SERIES, StreamInfo, StreamTable, stream_labels};
 use super::units::{parse_go_duration, parse_go_float, parse_humanize_bytes};
 
@@ -96,7 +98,7 @@ impl Leaf {
     }
 
     /// Whether the selector can match a source with this app and labels.
-    fn may_match(&self, app: &str, label_names: &[&str]) -> bool {
+    pub fn may_match(&self, app: &str, label_names: &[&str]) -> bool {
         self.matchers.iter().all(|m| {
             if m.name == "app" {
                 m.matches(app)
@@ -125,7 +127,7 @@ pub fn scan(srcs: &[ScanSource<'_>], leaves: &[Leaf], cancel: &AtomicBool) -> Re
     let mut readers = Vec::new();
     for (i, s) in srcs.iter().enumerate() {
         if applicable[i] != 0 {
-            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: Header::new(&s.source.dataset), carry: None });
+            readers.push(SourceReader { src: i, blocks: Blocks::open(&s.source.input)?, parser: Header::new(&s.source.dataset), carry: None, last_line: Vec::new() });
         }
     }
     let shared = Shared { srcs, leaves, applicable: &applicable, budget: Budget::default(), abort: AtomicBool::new(false), cancel };
@@ -188,77 +190,6 @@ struct Shared<'a> {
     cancel: &'a AtomicBool,
 }
 
-struct SourceReader<'a> {
-    src: usize,
-    blocks: Blocks,
-    parser: Header<'a>,
-    /// Stamp of the last stamped line read so far.
-    carry: Option<i64>,
-}
-
-/// The blocks of every source, in order, with the stamp of the last stamped
-/// line before each block.
-struct MultiBlocks<'a> {
-    readers: Vec<SourceReader<'a>>,
-    cur: usize,
-}
-
-impl MultiBlocks<'_> {
-    fn next(&mut self, srcs: &[ScanSource<'_>]) -> Result<Option<(usize, Block, Option<i64>)>, BackendError> {
-        while let Some(r) = self.readers.get_mut(self.cur) {
-            match r.blocks.next_block()? {
-                Some(b) => {
-                    let before = r.carry;
-                    let years = srcs[r.src].years.as_deref();
-                    if let Some(last) = last_stamp(&mut r.parser, years, b.index, b.data(), b.data().len(), 0) {
-                        r.carry = Some(last);
-                    }
-                    return Ok(Some((r.src, b, before)));
-                }
-                None => self.cur += 1,
-            }
-        }
-        Ok(None)
-    }
-}
-
-/// The stamp of the nearest stamped line that starts before `before` and at
-/// or after `floor`, scanning backwards.
-fn last_stamp(
-    parser: &mut Header<'_>,
-    years: Option<&YearIndex>,
-    block: u64,
-    data: &[u8],
-    before: usize,
-    floor: usize,
-) -> Option<i64> {
-    let mut end = before;
-    while end > floor {
-        let e = if data.get(end - 1) == Some(&b'\n') { end - 1 } else { end };
-        let s = memchr::memrchr(b'\n', &data[..e]).map_or(0, |i| i + 1);
-        let line = data[s..e].strip_suffix(b"\r").unwrap_or(&data[s..e]);
-        if !line.is_empty() {
-            let text = String::from_utf8_lossy(line);
-            parser.parse(&text);
-            if let Some(ts) = parser.stamp {
-                return Some(adjust(years, block, s, ts));
-            }
-        }
-        if s < floor || s == 0 {
-            break;
-        }
-        end = s;
-    }
-    None
-}
-
-#[inline]
-fn adjust(years: Option<&YearIndex>, block: u64, off: usize, ts: i64) -> i64 {
-    match years {
-        Some(y) if !y.is_empty() => add_years(ts, y.offset_at(block, off as u32)),
-        _ => ts,
-    }
-}
 
 /// Nearest known stamp before a position of the current block.
 #[derive(Default)]
@@ -290,7 +221,9 @@ impl<'a> Worker<'a> {
             .iter()
             .map(|l| match &l.kind {
                 LeafKind::Log { limit, direction, .. } => LeafOut::Log(LogHeap::new(*limit, *direction)),
-                LeafKind::Sample(s) => LeafOut::Sample(RangeAcc::new(range::agg_kind(s.op), s.steps, s.window)),
+                LeafKind::Sample(s) => {
+                    LeafOut::Sample(RangeAcc::new(range::agg_kind(s.op), range::counts_only(s.op, s.unwrap.is_some()), s.steps, s.window))
+                }
                 LeafKind::Meta { .. } => LeafOut::Meta(BTreeSet::new()),
             })
             .collect();
@@ -319,14 +252,14 @@ impl<'a> Worker<'a> {
                 let mut r = reader.lock().map_err(|_| BackendError::Io("block reader poisoned".into()))?;
                 r.next(self.sh.srcs)?
             };
-            let Some((src, block, carry)) = next else { break };
-            self.block(src, &block, carry)?;
+            let Some(n) = next else { break };
+            self.block(n.src, &n.block, n.carry, &n.prev_line)?;
         }
         self.collect_meta();
         Ok(())
     }
 
-    fn block(&mut self, src: usize, block: &Block, carry: Option<i64>) -> Result<(), BackendError> {
+    fn block(&mut self, src: usize, block: &Block, carry: Option<i64>, prev_line: &[u8]) -> Result<(), BackendError> {
         let data = block.data();
         self.prev = PrevCache { key: Some((src, block.index)), upto: 0, ts: carry, first: None };
         let mask = self.sh.applicable[src];
@@ -342,20 +275,20 @@ impl<'a> Worker<'a> {
                 let mut pos = 0;
                 while let Some(hit) = s.find(data, pos) {
                     let (ls, le) = line_around(data, hit);
-                    self.line(src, block.index, data, ls, le)?;
+                    self.line(src, block.index, data, ls, le, prev_line)?;
                     pos = memchr::memchr(b'\n', &data[le..]).map_or(data.len(), |i| le + i + 1);
                 }
             }
             None => {
                 for (off, l) in lines(data) {
-                    self.line(src, block.index, data, off, off + l.len())?;
+                    self.line(src, block.index, data, off, off + l.len(), prev_line)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn line(&mut self, src: usize, block: u64, data: &[u8], start: usize, end: usize) -> Result<(), BackendError> {
+    fn line(&mut self, src: usize, block: u64, data: &[u8], start: usize, end: usize, prev_block_line: &[u8]) -> Result<(), BackendError> {
         let raw = &data[start..end];
         if raw.is_empty() {
             return Ok(());
@@ -372,6 +305,12 @@ impl<'a> Worker<'a> {
             }
         }
         if pass == 0 {
+            return Ok(());
+        }
+        // Loki drops an entry equal to the last one of its stream; a line equal
+        // to the line before it is of the same stream and stamp.
+        let before = previous_line(data, start).unwrap_or(prev_block_line);
+        if before == raw {
             return Ok(());
         }
         let ssrc = &sh.srcs[src];
@@ -431,7 +370,6 @@ impl<'a> Worker<'a> {
             table.unfit(|| new_stream(stream_labels(&ds.name, &[]), leaves))
         };
         let stream = table.get_mut(sid);
-        let mut pass = pass;
         while pass != 0 {
             let i = pass.trailing_zeros() as usize;
             pass &= pass - 1;
@@ -541,19 +479,6 @@ fn sample_value(s: &SampleLeaf, line: &Line<'_>, lbs: &mut LabelsBuilder<'_>) ->
             u.post.iter().all(|f| f.process(lbs)).then_some(v)
         }
     }
-}
-
-fn first_stamp(parser: &mut Header<'_>, years: Option<&YearIndex>, block: u64, data: &[u8]) -> Option<i64> {
-    for (off, l) in lines(data) {
-        if l.is_empty() {
-            continue;
-        }
-        parser.parse(&String::from_utf8_lossy(l));
-        if let Some(t) = parser.stamp {
-            return Some(adjust(years, block, off, t));
-        }
-    }
-    None
 }
 
 fn new_stream(labels: Vec<(String, String)>, leaves: &[Leaf]) -> StreamInfo {

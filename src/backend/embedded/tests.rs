@@ -256,3 +256,48 @@ fn metadata_over_time_ranges() {
     assert_eq!(s.len(), 2);
 }
 
+
+#[test]
+fn repeated_lines_are_stored_once_like_loki() {
+    let a = "2023-11-14 22:13:21 INFO same";
+    let text = format!("{a}\n{a}\r\n\n{a}\n2023-11-14 22:13:21 INFO other\n{a}\n");
+    let e = memory_engine(&text);
+    let v = vector(instant(&e, r#"count_over_time({app="mem"}[1m])"#, T0 + 30 * S).unwrap());
+    // a, a (dropped), a (dropped: the empty line is no entry), other, a.
+    assert_eq!(v[0].1, 3.0);
+}
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    const QUERIES: &[&str] = &[
+        r#"{app="mem"} | json"#,
+        r#"{app="mem"} | logfmt --strict --keep-empty"#,
+        r#"{app="mem"} | unpack"#,
+        r#"{app="mem"} | json a="x.y[0]", b"#,
+        r#"{app="mem"} | pattern "<a> <_>=<b>""#,
+        r#"{app="mem"} | regexp "(?P<k>\\w+)=(?P<v>\\S*)" | v > 3 or k =~ "a.*""#,
+        r#"{app="mem"} | logfmt | line_format "{{.a}} {{ .b | ToUpper | trunc 3 }} {{ printf \"%5.2f|%d\" 1.5 .c }}""#,
+        r#"{app="mem"} | logfmt | label_format x="{{ __line__ | len }}", y=a | drop b | keep x, y"#,
+        r#"{app="mem"} |> "<_> = <_>" != "zz" | decolorize"#,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+        #[test]
+        fn arbitrary_lines_never_panic(body in proptest::collection::vec("[ -~\u{e9}\u{1b}{}\\[\\]\"=:,.\\\\]{0,60}", 1..12)) {
+            let mut text = String::new();
+            for (i, b) in body.iter().enumerate() {
+                text.push_str(&format!("2023-11-14 22:13:{:02} INFO {b}\n", 20 + i));
+            }
+            let e = memory_engine(&text);
+            for q in QUERIES {
+                let r = e.query_range(&range_req(q, T0, T0 + H, None, 100));
+                prop_assert!(r.is_ok(), "{q}: {r:?}");
+                let m = format!("sum by (a) (count_over_time({} [1m]))", q.replace("| keep x, y", "").replace("| decolorize", ""));
+                let _ = e.query_range(&range_req(&m, T0, T0 + H, Some(10 * S), 100));
+            }
+        }
+    }
+}

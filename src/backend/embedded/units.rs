@@ -66,7 +66,7 @@ pub fn parse_go_duration(s: &str) -> Result<i64, String> {
             // Fraction digits, as many as matter.
             let mut f: u128 = 0;
             let mut div: u128 = 1;
-            for c in frac_part.bytes().take(30) {
+            for c in frac_part.bytes().take(18) {
                 f = f * 10 + u128::from(c - b'0');
                 div *= 10;
             }
@@ -173,7 +173,7 @@ pub fn format_go_float(v: f64) -> String {
     if v < 0.0 {
         out.push('-');
     }
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
             out.push('.');

@@ -105,16 +105,8 @@ pub fn aggregate(op: VectorOp, param: Option<f64>, groups: &[String], without: b
                                 a.count += 1;
                                 a.mean += (v - a.mean) / a.count as f64;
                             }
-                            VectorOp::Max => {
-                                if a.value < v || a.value.is_nan() {
-                                    a.value = v;
-                                }
-                            }
-                            VectorOp::Min => {
-                                if a.value > v || a.value.is_nan() {
-                                    a.value = v;
-                                }
-                            }
+                            VectorOp::Max if a.value < v || a.value.is_nan() => a.value = v,
+                            VectorOp::Min if a.value > v || a.value.is_nan() => a.value = v,
                             VectorOp::Count => a.count += 1,
                             VectorOp::Stddev | VectorOp::Stdvar => {
                                 a.count += 1;

@@ -210,7 +210,7 @@ pub fn parse(layout: &str, value: &str, zone: Option<&str>) -> Option<i64> {
     }
     let value = if has_tz { value.replace('Z', "+00:00") } else { value.to_string() };
     if has_tz {
-        let dt = DateTime::parse_from_str(&value, &f.replace("%:z", "%:z")).ok()?;
+        let dt = DateTime::parse_from_str(&value, &f).ok()?;
         return dt.timestamp_nanos_opt();
     }
     let naive = NaiveDateTime::parse_from_str(&value, &f)

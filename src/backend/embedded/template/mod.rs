@@ -3,6 +3,7 @@
 //! with Loki's and sprig's functions. Execution errors become
 //! `TemplateFormatErr` in the pipeline.
 
+mod convert;
 mod funcs;
 mod gotime;
 mod parse;

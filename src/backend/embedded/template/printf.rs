@@ -292,8 +292,8 @@ mod tests {
         assert_eq!(sprintf("%s-%d", &[s("a"), Value::Int(5)]), "a-5");
         assert_eq!(sprintf("%5s|%-5s|", &[s("ab"), s("cd")]), "   ab|cd   |");
         assert_eq!(sprintf("%05d %+d %x %X %o", &[Value::Int(42), Value::Int(3), Value::Int(255), Value::Int(255), Value::Int(8)]), "00042 +3 ff FF 10");
-        assert_eq!(sprintf("%.2f %8.3f %e", &[Value::Float(3.14159), Value::Float(2.5), Value::Float(1234.5)]), "3.14    2.500 1.234500e+03");
-        assert_eq!(sprintf("%g %g %.3g", &[Value::Float(100000.0), Value::Float(1e6), Value::Float(3.14159)]), "100000 1e+06 3.14");
+        assert_eq!(sprintf("%.2f %8.3f %e", &[Value::Float(1.23456), Value::Float(2.5), Value::Float(1234.5)]), "1.23    2.500 1.234500e+03");
+        assert_eq!(sprintf("%g %g %.3g", &[Value::Float(100000.0), Value::Float(1e6), Value::Float(1.23456)]), "100000 1e+06 1.23");
         assert_eq!(sprintf("%v %v %v", &[Value::Float(0.5), Value::Bool(true), s("x")]), "0.5 true x");
         assert_eq!(sprintf("%.3s %q %%", &[s("abcdef"), s("a\"b")]), "abc \"a\\\"b\" %");
     }
