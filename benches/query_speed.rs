@@ -3,9 +3,10 @@
 //! a `regexp` with `sum by`, a log query with limit 100 and a `sum by
 //! (level)` rate. Prints wall time, lines/s and peak RSS per query.
 //!
-//! `cargo bench --bench query_speed -- [LINES] [--gzip] [--runs N]` (default
-//! 11,000,000 lines; each query runs N times, default 3, and the fastest run
-//! is shown). Not run in CI.
+//! `cargo bench --bench query_speed -- [LINES] [--gzip] [--runs N] [--cold]`
+//! (default 11,000,000 lines; each query runs N times, default 3, and the
+//! fastest run is shown; `--cold` drops the page cache before each query and
+//! runs it once, which needs root). Not run in CI.
 
 mod synth;
 
@@ -29,6 +30,13 @@ fn span(lines: u64) -> (i64, i64) {
     (start, end)
 }
 
+/// Drops the page cache (needs root; says so when it cannot).
+fn drop_caches() {
+    if std::fs::write("/proc/sys/vm/drop_caches", "3").is_err() {
+        eprintln!("cannot drop the page cache (not root): this run is not cold");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let lines: u64 = args
@@ -39,20 +47,24 @@ fn main() {
         .unwrap_or(11_000_000);
     let gzip = args.iter().any(|a| a == "--gzip");
     let runs: usize = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(3).max(1);
+    let cold = args.iter().any(|a| a == "--cold");
     let path = synth::cached(lines, gzip);
-    synth::warm(&path);
+    if !cold {
+        synth::warm(&path);
+    }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let ds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets");
     let dataset = Dataset::load(&ds_dir, "hdfs").expect("dataset");
     let engine = Engine::new(vec![Source { dataset, input: Input::Path(path.clone()) }]);
     let (start, end) = span(lines);
     println!(
-        "file {} ({} lines, {:.0} MiB{}), {} threads",
+        "file {} ({} lines, {:.0} MiB{}), {} threads, {}",
         path.display(),
         lines,
         size as f64 / 1048576.0,
         if gzip { ", gzip" } else { "" },
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        if cold { "page cache dropped before each query" } else { "page cache warm" }
     );
     let range = |q: &str, limit: u32| RangeRequest {
         query: q.to_string(),
@@ -68,14 +80,21 @@ fn main() {
             "regexp + sum by",
             range(r#"sum by (op) (count_over_time({app="hdfs"} | regexp "(?P<op>Receiving|Received|Deleting|Verification) block" [1h]))"#, 100),
         ),
+        (
+            "regexp (no filter) + topk sum by",
+            range(r#"topk(5, sum by (src) (count_over_time({app="hdfs"} | regexp "src: /(?P<src>[0-9.]+):" [1h])))"#, 100),
+        ),
         ("logs limit 100", range(r#"{app="hdfs"} |= "blk_""#, 100)),
         ("sum by (level) rate", range(r#"sum by (level) (rate({app="hdfs"}[1m]))"#, 100)),
     ];
     for (name, req) in cases {
         reset_peak();
         let mut secs = f64::INFINITY;
-        let mut r = engine.query_range(&req);
-        for _ in 0..runs {
+        if cold {
+            drop_caches();
+        }
+        let mut r = if cold { Err(logcopilot::backend::BackendError::Cancelled) } else { engine.query_range(&req) };
+        for _ in 0..if cold { 1 } else { runs } {
             let t = Instant::now();
             r = engine.query_range(&req);
             secs = secs.min(t.elapsed().as_secs_f64());
@@ -99,8 +118,11 @@ fn main() {
         direction: Direction::Backward,
     };
     let mut secs = f64::INFINITY;
-    let mut r = engine.query(&req);
-    for _ in 0..runs {
+    if cold {
+        drop_caches();
+    }
+    let mut r = if cold { Err(logcopilot::backend::BackendError::Cancelled) } else { engine.query(&req) };
+    for _ in 0..if cold { 1 } else { runs } {
         let t = Instant::now();
         r = engine.query(&req);
         secs = secs.min(t.elapsed().as_secs_f64());

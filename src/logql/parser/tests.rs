@@ -728,7 +728,7 @@ const ERRORS: &[(&str, usize, usize, &str)] = &[
         r#"{a="b"} | regexp "(\\d+)""#,
         1,
         18,
-        "invalid regexp parser: invalid extracted label name ''",
+        "invalid regexp parser: at least one named capture must be supplied",
     ),
     (
         r#"{a="b"} | regexp "x""#,

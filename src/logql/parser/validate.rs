@@ -48,14 +48,14 @@ pub(super) fn matches_empty(m: &Matcher) -> bool {
 /// valid label name.
 pub(super) fn regexp_stage(re: &str) -> Result<(), String> {
     let compiled = compile(re).map_err(|e| format!("invalid regexp parser: {e}"))?;
-    let mut names = compiled.capture_names().skip(1).peekable();
+    // Unnamed groups are allowed and extract nothing, as in Loki.
+    let mut names = compiled.capture_names().skip(1).flatten().peekable();
     if names.peek().is_none() {
         return Err(
             "invalid regexp parser: at least one named capture must be supplied".to_string(),
         );
     }
     for name in names {
-        let name = name.unwrap_or("");
         if !is_label_name(name) {
             return Err(format!(
                 "invalid regexp parser: invalid extracted label name '{name}'"
@@ -158,5 +158,16 @@ fn fold(op: crate::logql::ast::BinOpKind, l: f64, r: f64) -> f64 {
         Lt => truth(l < r),
         Le => truth(l <= r),
         Or | And | Unless => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_groups_beside_named_ones_are_allowed() {
+        assert_eq!(regexp_stage(r"(?P<ip>\S+)(:\d+)?"), Ok(()));
+        assert!(regexp_stage(r"(\S+)").is_err());
     }
 }
