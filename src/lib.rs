@@ -22,6 +22,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod logql;
 pub mod logs;
+pub mod pipeline;
 pub mod loki;
 pub mod retrieve;
 pub mod storage;

@@ -78,6 +78,31 @@ fn split_word(w: &str) -> Vec<&str> {
     parts
 }
 
+/// Other forms of a word by plain English suffix rules (`deleted` ->
+/// `delete`, `deleting`, `deletion`...), the word itself left out.
+pub fn variants(word: &str) -> Vec<String> {
+    let mut bases = vec![word.to_owned()];
+    if word.chars().count() >= 4 && word.is_ascii() {
+        for (suffix, repl) in [("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ion", ""), ("ion", "e"), ("ions", "e")] {
+            if let Some(stem) = word.strip_suffix(suffix)
+                && stem.len() >= 3
+            {
+                bases.push(format!("{stem}{repl}"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for b in &bases {
+        let bare = b.strip_suffix('e').unwrap_or(b);
+        for form in [b.clone(), format!("{b}s"), format!("{b}es"), format!("{b}ed"), format!("{b}d"), format!("{bare}ing"), format!("{bare}ion"), format!("{bare}ions"), format!("{b}e")] {
+            if form != word && !out.contains(&form) {
+                out.push(form);
+            }
+        }
+    }
+    out
+}
+
 /// A search result: the document's position and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
@@ -142,19 +167,43 @@ impl Bm25Index {
 
     /// [`Self::search`] restricted to one kind of document.
     pub fn search_kind(&self, query: &str, k: usize, kind: Option<DocKind>) -> Vec<Hit> {
+        let mut seen = HashSet::new();
+        let terms: Vec<(String, f32)> = tokenize(query).into_iter().filter(|t| seen.insert(t.clone())).map(|t| (t, 1.0)).collect();
+        self.search_terms(&terms, k, kind)
+    }
+
+    /// [`Self::search`] with the question's words and, at half weight, the
+    /// forms of them the documents use (`deleted` finds `deleting` and
+    /// `delete`, `blocks` finds `block`): plain suffix rules, kept only when
+    /// the vocabulary has the form.
+    pub fn search_expanded(&self, query: &str, k: usize) -> Vec<Hit> {
+        let mut seen = HashSet::new();
+        let mut terms: Vec<(String, f32)> = Vec::new();
+        let words: Vec<String> = tokenize(query).into_iter().filter(|t| seen.insert(t.clone())).collect();
+        for w in &words {
+            terms.push((w.clone(), 1.0));
+        }
+        for w in &words {
+            for v in variants(w) {
+                if self.terms.contains_key(&v) && seen.insert(v.clone()) {
+                    terms.push((v, 0.5));
+                }
+            }
+        }
+        self.search_terms(&terms, k, None)
+    }
+
+    /// Scores for weighted terms.
+    fn search_terms(&self, terms: &[(String, f32)], k: usize, kind: Option<DocKind>) -> Vec<Hit> {
         let n = self.docs.len();
         if n == 0 || k == 0 {
             return Vec::new();
         }
         let mut scores = vec![0f32; n];
-        let mut seen = HashSet::new();
-        for t in tokenize(query) {
-            if !seen.insert(t.clone()) {
-                continue;
-            }
-            let Some(post) = self.terms.get(&t) else { continue };
+        for (t, weight) in terms {
+            let Some(post) = self.terms.get(t) else { continue };
             let df = post.len() as f32;
-            let idf = (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln();
+            let idf = (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln() * weight;
             for &(d, tf) in post {
                 let dl = self.doc_len.get(d as usize).copied().unwrap_or(0) as f32;
                 let norm = self.k1 * (1.0 - self.b + self.b * dl / self.avgdl.max(1e-6));
@@ -231,6 +280,12 @@ mod tests {
         let hits = ix.search("size 67108864", 2);
         assert_eq!(ix.doc(hits[0].doc).unwrap().id, "E11#1");
         assert_eq!(hits.len(), 2);
+        let expanded = ix.search_expanded("how many blocks were deleted?", 10);
+        assert_eq!(ix.doc(expanded[0].doc).unwrap().id, "E9", "deleted finds deleting");
+        assert!(ix.search("blocks deleted", 10).is_empty(), "without the other forms nothing matches");
+        assert!(variants("deleted").contains(&"deleting".to_owned()));
+        assert!(variants("blocks").contains(&"block".to_owned()));
+        assert!(variants("deletion").contains(&"delete".to_owned()));
         let only_wf = ix.search_kind("deleting", 5, Some(DocKind::Workflow));
         assert_eq!(only_wf.len(), 1);
         assert!(ix.search("zzz unknown", 5).is_empty());

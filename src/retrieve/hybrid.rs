@@ -96,7 +96,7 @@ impl Retriever {
         }
         let depth = opts.depth.max(opts.top_k) + opts.exclude.len();
         let lexical: Vec<(usize, f32)> =
-            self.bm25.search(question, depth).into_iter().map(|h| (h.doc, h.score)).collect();
+            self.bm25.search_expanded(question, depth).into_iter().map(|h| (h.doc, h.score)).collect();
         let dense: Vec<(usize, f32)> = match (&self.dense, embedding) {
             (Some(d), Some(q)) => d
                 .search(q, depth, None)

@@ -14,4 +14,5 @@ mod loki_paging;
 mod loki_push;
 mod loki_server;
 mod loki_tls;
+mod pipeline;
 mod query_cli;
