@@ -51,6 +51,7 @@ pub struct Config {
     pub loki: LokiConfig,
     pub llm: LlmConfig,
     pub index: IndexConfig,
+    pub pipeline: PipelineConfig,
     pub ui: UiConfig,
     /// The config file that was loaded, if any (absolute when the cwd is).
     #[serde(skip)]
@@ -69,6 +70,7 @@ impl Default for Config {
             loki: LokiConfig::default(),
             llm: LlmConfig::default(),
             index: IndexConfig::default(),
+            pipeline: PipelineConfig::default(),
             ui: UiConfig::default(),
             file: None,
             origins: BTreeMap::new(),
@@ -288,6 +290,62 @@ impl Default for IndexConfig {
             threads: 0,
             block_size_kib: 1024,
             max_line_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What the query guard does with a query over a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuardAction {
+    /// Run it over a narrower time window that fits the limits.
+    Narrow,
+    /// Ask the user (run as is, narrow, or stop); without a way to ask, narrow.
+    Ask,
+}
+
+/// `[pipeline]`: question answering (`ask`, `eval`, the TUI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Repairs of a generated query after a parse error, a backend error or an empty result.
+    pub max_repairs: u32,
+    /// Retrievals again with what a failed query taught.
+    pub max_refinements: u32,
+    /// Knowledge items retrieved per question.
+    pub top_k: usize,
+    /// Tokens of knowledge context in a prompt.
+    pub context_tokens: usize,
+    /// Tokens of query results in the answer prompt.
+    pub result_tokens: usize,
+    /// Longest answer, in tokens.
+    pub answer_max_tokens: u32,
+    /// Log lines a log query returns.
+    pub line_limit: u32,
+    /// Longest time window a query may cover on Loki (a Loki duration).
+    pub max_range: String,
+    /// Most streams a query may touch on Loki (from `index/volume`).
+    pub max_series: usize,
+    /// Most bytes a query may read on Loki (from `index/volume`), e.g. "10GB".
+    pub max_bytes: String,
+    /// Over a limit: `narrow` the window, or `ask` first.
+    pub on_limit: GuardAction,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            max_repairs: 3,
+            max_refinements: 1,
+            top_k: 8,
+            context_tokens: 3000,
+            result_tokens: 2000,
+            answer_max_tokens: 800,
+            line_limit: 100,
+            max_range: "30d".to_owned(),
+            max_series: 500,
+            max_bytes: "10GB".to_owned(),
+            on_limit: GuardAction::Narrow,
         }
     }
 }
@@ -675,6 +733,21 @@ impl Config {
             if v == 0 {
                 return fail(key, "must be >= 1, got 0".to_owned());
             }
+        }
+        let pl = &self.pipeline;
+        for (key, v) in [("pipeline.top_k", pl.top_k), ("pipeline.context_tokens", pl.context_tokens), ("pipeline.max_series", pl.max_series)] {
+            if v == 0 {
+                return fail(key, "must be >= 1, got 0".to_owned());
+            }
+        }
+        if pl.line_limit == 0 || pl.line_limit > 5000 {
+            return fail("pipeline.line_limit", format!("must be in 1..=5000, got {}", pl.line_limit));
+        }
+        if crate::logql::parse_duration(&pl.max_range).is_none_or(|d| d <= 0) {
+            return fail("pipeline.max_range", format!("must be a positive duration such as 30d or 12h, got {:?}", pl.max_range));
+        }
+        if crate::logql::parse_bytes(&pl.max_bytes).is_none_or(|b| b == 0) {
+            return fail("pipeline.max_bytes", format!("must be a positive size such as 10GB or 500MB, got {:?}", pl.max_bytes));
         }
         let rps = self.llm.requests_per_second;
         if !(rps > 0.0 && rps.is_finite()) {

@@ -11,6 +11,9 @@ const FILES: &[(&str, &str)] = &[
     ("template_summary", include_str!("../../assets/prompts/template_summary.md")),
     ("parameter_summary", include_str!("../../assets/prompts/parameter_summary.md")),
     ("workflow_summary", include_str!("../../assets/prompts/workflow_summary.md")),
+    ("logql_generate", include_str!("../../assets/prompts/logql_generate.md")),
+    ("answer_results", include_str!("../../assets/prompts/answer_results.md")),
+    ("answer_knowledge", include_str!("../../assets/prompts/answer_knowledge.md")),
 ];
 
 /// Errors of a prompt file or of its rendering (bugs of ours, not of the input).

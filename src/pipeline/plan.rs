@@ -73,6 +73,12 @@ impl QueryPlan {
         Ok(QueryPlan { logql, mode, limit })
     }
 
+    /// [`QueryPlan::of`], or a log-query plan when the text does not parse
+    /// (the check before running reports the error).
+    pub fn guess(logql: &str, limit: u32) -> QueryPlan {
+        QueryPlan::of(logql, limit).unwrap_or_else(|_| QueryPlan { logql: logql.trim().to_owned(), mode: QueryMode::Log, limit })
+    }
+
     /// The text with `$__range` replaced by the window's length.
     pub fn render(&self, window_ns: i64) -> String {
         self.logql.replace(RANGE_VAR, &range_literal(window_ns))
