@@ -9,7 +9,9 @@
 //! - [`logs`]: streaming reader (plain or gzip) and record parsing.
 //! - [`index`]: template matching and mining, parameters, workflows, the indexing run.
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
-//! - [`retrieve`]: search over the knowledge (BM25 now).
+//! - [`retrieve`]: hybrid search over the knowledge (BM25 + dense, fused), context packing.
+//! - [`pipeline`]: a question -> checked LogQL -> execution, repairs -> a streamed answer, as events.
+//! - [`eval`]: a Q&A sheet through the pipeline, scored.
 //! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
 //! - [`cli`]: the commands behind `main.rs`.
 
@@ -17,6 +19,7 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod dataset;
+pub mod eval;
 pub mod index;
 pub mod knowledge;
 pub mod llm;

@@ -1,7 +1,9 @@
 //! The command line: argument definitions (clap) and the commands behind them.
 //! `main.rs` parses a [`Cli`] and hands it to [`run`].
 
+mod ask;
 mod backend_args;
+mod eval;
 mod chart;
 mod index;
 mod labels;
@@ -66,6 +68,10 @@ pub enum Command {
     Series(labels::SeriesArgs),
     /// Push a dataset into a real Loki with the embedded engine's labels and timestamps.
     Load(load::LoadArgs),
+    /// Ask a question in plain language: LogQL is generated, checked, run, repaired, and answered.
+    Ask(ask::AskArgs),
+    /// Run a Q&A sheet through the pipeline and score the answers.
+    Eval(eval::EvalArgs),
 }
 
 /// Where the input format comes from: a dataset, or flags.
@@ -106,6 +112,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Labels(a) => a.app.clone(),
         Command::Series(a) => a.app.clone(),
         Command::Load(a) => Some(a.app.clone()),
+        Command::Ask(a) => a.app.clone(),
+        Command::Eval(a) => a.app.clone(),
     };
     let overrides = ConfigOverrides {
         config_path: cli.global.config.clone(),
@@ -124,6 +132,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Labels(a) => labels::run_labels(&cfg, a),
         Command::Series(a) => labels::run_series(&cfg, a),
         Command::Load(a) => load::run(&cfg, &cli.global, a),
+        Command::Ask(a) => ask::run(&cfg, cli.global.quiet, a),
+        Command::Eval(a) => eval::run(&cfg, cli.global.quiet, a),
     }
 }
 
