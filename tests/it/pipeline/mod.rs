@@ -1,6 +1,8 @@
 //! The online pipeline: the deterministic query builder on every bundled
 //! dataset and the embedded engine (`builder`); the shipped Q&A sheets
-//! against the engine (`questions`).
+//! against the engine (`questions`); whole runs against the scripted LLM
+//! server (`run`).
 
 mod builder;
 mod questions;
+mod run;
