@@ -428,7 +428,7 @@ impl App {
             WorkerMsg::IndexDone(r) => {
                 self.indexing.state = match r {
                     Ok(s) => JobState::Done(s),
-                    Err(e) if self.indexing.state == JobState::Cancelling => JobState::Failed(format!("cancelled: {e}")),
+                    Err(e) if self.indexing.state == JobState::Cancelling => JobState::Cancelled(e),
                     Err(e) => JobState::Failed(e),
                 };
                 self.jobs.push(Job::Knowledge);

@@ -33,6 +33,9 @@ pub mod theme;
 pub mod timefmt;
 pub mod worker;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -68,6 +68,7 @@ pub enum JobState {
     Running,
     Cancelling,
     Done(String),
+    Cancelled(String),
     Failed(String),
 }
 
@@ -227,6 +228,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
         JobState::Running => format!("running {}", timefmt::elapsed(v.elapsed)),
         JobState::Cancelling => "cancelling after the work in flight".to_owned(),
         JobState::Done(_) => "done".to_owned(),
+        JobState::Cancelled(_) => "cancelled".to_owned(),
         JobState::Failed(_) => "failed".to_owned(),
     };
     let b = Block::bordered()
@@ -258,6 +260,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
     match &v.state {
         JobState::Done(s) => lines.extend(word_wrap(s, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.ok()))),
         JobState::Failed(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.error()))),
+        JobState::Cancelled(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.warn()))),
         _ => {}
     }
     if !v.warnings.is_empty() {

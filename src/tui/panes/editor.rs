@@ -99,32 +99,34 @@ impl EditorPane {
         // Where the caret goes: the error's column on the last row, if it is there.
         let caret = w.mark.filter(|(r, _)| *r == last_row).map(|(_, c)| c);
         let err = theme.error();
-        let line = match caret {
-            Some(col) if col + 2 + n <= width => {
-                Line::from(vec![Span::raw(" ".repeat(col)), Span::styled(format!("^ {msg}"), err)])
+        let wrapped = |text: &str, rows: usize| -> Vec<Line<'static>> {
+            let chars: Vec<char> = text.chars().collect();
+            let mut out: Vec<Line<'static>> =
+                chars.chunks(width).take(rows).map(|c| Line::styled(c.iter().collect::<String>(), err)).collect();
+            if chars.len() > width * rows
+                && let Some(last) = out.last_mut()
+            {
+                let s: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+                *last = Line::styled(ellipsize(&format!("{s}…"), width), err);
             }
-            Some(col) if col >= n + 1 && col < width => {
-                Line::from(vec![Span::raw(" ".repeat(col - n - 1)), Span::styled(format!("{msg} ^"), err)])
-            }
-            _ => {
-                let text = format!("line {}, col {}: {msg}", e.line, e.col);
-                let rows: Vec<Line<'static>> = text
-                    .chars()
-                    .collect::<Vec<_>>()
-                    .chunks(width)
-                    .map(|c| Line::styled(c.iter().collect::<String>(), err))
-                    .collect();
-                let mut rows: Vec<Line<'static>> = rows.into_iter().take(MAX_ERROR_ROWS).collect();
-                if text.chars().count() > width * MAX_ERROR_ROWS
-                    && let Some(last) = rows.last_mut()
-                {
-                    let s: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
-                    *last = Line::styled(ellipsize(&format!("{s}…"), width), err);
-                }
-                return rows;
-            }
+            out
         };
-        vec![line]
+        match caret {
+            // `   ^ message` or `message ^` on one row when it fits.
+            Some(col) if col + 2 + n <= width => {
+                vec![Line::from(vec![Span::raw(" ".repeat(col)), Span::styled(format!("^ {msg}"), err)])]
+            }
+            Some(col) if col > n && col < width => {
+                vec![Line::from(vec![Span::raw(" ".repeat(col - n - 1)), Span::styled(format!("{msg} ^"), err)])]
+            }
+            // The caret on its row, the message under it.
+            Some(col) if col < width => {
+                let mut rows = vec![Line::from(vec![Span::raw(" ".repeat(col)), Span::styled("^", err)])];
+                rows.extend(wrapped(&msg, MAX_ERROR_ROWS - 1));
+                rows
+            }
+            _ => wrapped(&format!("line {}, col {}: {msg}", e.line, e.col), MAX_ERROR_ROWS),
+        }
     }
 }
 
@@ -239,5 +241,7 @@ mod tests {
         assert_eq!(e.rows_needed(20), 2);
         let e = EditorPane::new("{app=\"hdfs\"");
         assert_eq!(e.rows_needed(80), 2, "a row for the caret and the message");
+        let e = EditorPane::new("{app=\"hdfs\" |= \"x\"");
+        assert_eq!(e.rows_needed(30), 4, "the caret's row and the message wrapped under it");
     }
 }

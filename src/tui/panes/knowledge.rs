@@ -125,7 +125,8 @@ impl KnowledgePane {
         for e in &t.examples {
             text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
         }
-        let text = crate::terminal::sanitize(&text);
+        let text: Vec<String> = text.split('\n').map(|l| crate::terminal::sanitize(l).into_owned()).collect();
+        let text = text.join("\n");
         let lines: Vec<Line> =
             word_wrap(&text, inner.width as usize).into_iter().take(inner.height as usize).map(Line::from).collect();
         f.render_widget(Paragraph::new(lines), inner);

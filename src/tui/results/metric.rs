@@ -46,6 +46,8 @@ pub struct Metric {
     pub series: Vec<SeriesView>,
     /// Labels every series has.
     pub common: String,
+    /// The names of the labels that differ, `component, level`.
+    pub keys: String,
     /// x (seconds) and y bounds over every finite point.
     pub x: (f64, f64),
     pub y: (f64, f64),
@@ -110,6 +112,11 @@ impl Metric {
             common.clear();
         }
         let series: Vec<SeriesView> = list.iter().map(|(l, p)| series(l, &common, p)).collect();
+        let mut keys: Vec<&str> =
+            list.iter().flat_map(|(l, _)| l.keys()).filter(|k| !common.contains_key(*k)).map(String::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let keys = crate::terminal::sanitize(&keys.join(", ")).into_owned();
         let mut x = (f64::INFINITY, f64::NEG_INFINITY);
         let mut y = (f64::INFINITY, f64::NEG_INFINITY);
         for s in &series {
@@ -120,7 +127,7 @@ impl Metric {
                 y = (y.0.min(s.min), y.1.max(s.max));
             }
         }
-        Some(Metric { kind, series, common: crate::terminal::sanitize(&labels_text(&common)).into_owned(), x, y })
+        Some(Metric { kind, series, common: crate::terminal::sanitize(&labels_text(&common)).into_owned(), keys, x, y })
     }
 }
 
@@ -152,9 +159,10 @@ pub fn short_num(v: f64) -> String {
 
 /// The table view: a row per series with its points, min, max and last.
 pub fn draw_table(f: &mut Frame, area: Rect, m: &Metric, offset: usize, selected: Option<usize>, theme: Theme) {
+    let first = if m.keys.is_empty() { "series".to_owned() } else { m.keys.clone() };
     let header = match m.kind {
-        MetricKind::Matrix => Row::new(["series", "points", "min", "max", "last"]),
-        _ => Row::new(["series", "value"]),
+        MetricKind::Matrix => Row::new([first, "points".into(), "min".into(), "max".into(), "last".into()]),
+        _ => Row::new([first, "value".into()]),
     }
     .style(theme.title(false));
     let rows: Vec<Row> = m
@@ -164,7 +172,7 @@ pub fn draw_table(f: &mut Frame, area: Rect, m: &Metric, offset: usize, selected
         .skip(offset)
         .take(area.height.saturating_sub(1) as usize)
         .map(|(i, s)| {
-            let name = if s.name == "{}" && !m.common.is_empty() { m.common.clone() } else { s.name.clone() };
+            let name = if s.short.is_empty() { m.common.clone() } else { s.short.clone() };
             let cells: Vec<Cell> = match m.kind {
                 MetricKind::Matrix => vec![
                     Cell::from(name),
@@ -211,6 +219,7 @@ mod tests {
         assert_eq!(m.common, "{app=\"a\"}");
         assert_eq!(m.series[0].name, "{level=\"INFO\"}");
         assert_eq!(m.series[0].short, "INFO");
+        assert_eq!(m.keys, "level");
         assert_eq!((m.series[1].min, m.series[1].max, m.series[1].count), (5.0, 5.0, 2));
         assert_eq!(m.series[1].points, vec![(2.0, 5.0)], "NaN is not drawn");
         assert_eq!((m.x, m.y), ((1.0, 2.0), (1.0, 5.0)));

@@ -137,8 +137,10 @@ impl Pane for ResultsPane {
                     Some(own) => format!("{} {own}", l.common),
                     None => l.common.clone(),
                 };
-                if l.cut > 0 {
-                    s.push_str(&format!(" · {} long lines cut", l.cut));
+                match l.cut {
+                    0 => {}
+                    1 => s.push_str(" · 1 long line cut"),
+                    n => s.push_str(&format!(" · {n} long lines cut")),
                 }
                 Some(s)
             }
