@@ -9,29 +9,27 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use super::action::{Action, Scroll};
-use super::event::Event;
-use super::highlight::Matcher;
-use super::indexing::IndexJob;
-use super::indexing::view::{IndexView, JobState};
-use super::keys::KeyMap;
-use super::layout::{self, Areas};
-use super::panes::answer::AnswerPane;
-use super::panes::editor::EditorPane;
-use super::panes::knowledge::{KnowledgePane, KnowledgeState};
-use super::panes::question::QuestionPane;
-use super::panes::status::{Level, StatusLine};
-use super::panes::timerange::{FormResult, QueryRange, TimeRangeForm};
-use super::panes::Pane;
-use super::results::logs::Logs;
-use super::results::metric::Metric;
-use super::results::{Body, Meta, ResultsPane};
-use super::session::Session;
-use super::theme::Theme;
-use super::worker::{Job, WorkerMsg};
-use crate::backend::{BackendError, Direction, RangeRequest};
+use crate::tui::action::{Action, Scroll};
+use crate::tui::event::Event;
+use crate::tui::indexing::IndexJob;
+use crate::tui::indexing::view::{IndexView, JobState};
+use crate::tui::keys::KeyMap;
+use crate::tui::layout::{self, Areas};
+use crate::tui::panes::answer::AnswerPane;
+use crate::tui::panes::editor::EditorPane;
+use crate::tui::panes::knowledge::{KnowledgePane, KnowledgeState};
+use crate::tui::panes::question::QuestionPane;
+use crate::tui::panes::status::Level;
+use crate::tui::panes::timerange::{FormResult, QueryRange, TimeRangeForm};
+use crate::tui::panes::Pane;
+use crate::tui::results::{Body, ResultsPane};
+use crate::tui::session::Session;
+use crate::tui::theme::Theme;
+use crate::tui::worker::Job;
+use crate::backend::{Direction, RangeRequest};
 use crate::dataset::timestamp::Zone;
-use crate::logql::value::QueryResult;
+
+mod messages;
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -396,83 +394,6 @@ impl App {
         }
     }
 
-    fn on_worker(&mut self, m: WorkerMsg, now: Instant) {
-        match m {
-            WorkerMsg::QueryDone { id, result, elapsed } => {
-                let Some(run) = self.running.take_if(|r| r.id == id) else { return };
-                self.results.running = None;
-                self.query_done(&run.query, result, elapsed);
-            }
-            WorkerMsg::Span(s) => {
-                let r = match s {
-                    // A minute of margin on each side: the range's end is exclusive for logs.
-                    Some((a, b)) => QueryRange { start_ns: a.saturating_sub(60_000_000_000), end_ns: b.saturating_add(60_000_000_000), limit: DEFAULT_LIMIT },
-                    None => fallback_range(now_ns()),
-                };
-                if self.range.is_none() {
-                    self.set_range(r);
-                }
-                if std::mem::take(&mut self.run_on_span) && self.editor.error().is_none() {
-                    self.run_query();
-                }
-            }
-            WorkerMsg::Knowledge(k) => {
-                let missing = matches!(k, KnowledgeState::Missing(_));
-                self.knowledge.set(k);
-                if missing && !self.auto_indexed {
-                    self.auto_indexed = true;
-                    self.open_index(IndexJob::new(&self.settings.app));
-                }
-            }
-            WorkerMsg::Index(e) => self.indexing.apply(e, now),
-            WorkerMsg::IndexDone(r) => {
-                self.indexing.state = match r {
-                    Ok(s) => JobState::Done(s),
-                    Err(e) if self.indexing.state == JobState::Cancelling => JobState::Cancelled(e),
-                    Err(e) => JobState::Failed(e),
-                };
-                self.jobs.push(Job::Knowledge);
-            }
-        }
-    }
-
-    fn query_done(&mut self, query: &str, result: Result<QueryResult, BackendError>, elapsed: Duration) {
-        let backend = self.settings.backend;
-        match result {
-            Ok(r) => {
-                let (body, count) = match Metric::build(&r) {
-                    Some(m) => {
-                        let n = m.series.len();
-                        (Body::Metric(m), format!("{n} series"))
-                    }
-                    None => {
-                        let streams = match &r {
-                            QueryResult::Streams(s) => s.as_slice(),
-                            _ => &[],
-                        };
-                        let logs = Logs::build(streams, Direction::Backward, self.settings.zone, Matcher::for_query(query));
-                        let n = logs.rows.len();
-                        (Body::Logs(logs), format!("{n} lines"))
-                    }
-                };
-                self.results.set(body, Some(Meta { count, elapsed, backend }));
-                self.session.ran(query, &self.results.excerpt(10));
-            }
-            Err(BackendError::Cancelled) => {
-                self.notice = Some((format!("cancelled after {}", super::timefmt::elapsed(elapsed)), Level::Info));
-            }
-            Err(e) => {
-                let text = match &e {
-                    BackendError::Parse(p) => format!("{p}"),
-                    other => other.to_string(),
-                };
-                self.notice = Some(("the query failed".into(), Level::Error));
-                self.results.set(Body::Error(text.clone()), Some(Meta { count: "error".into(), elapsed, backend }));
-                self.session.ran(query, &[text]);
-            }
-        }
-    }
-
     fn export(&mut self) {
         match self.session.export(&self.settings.results_dir, &self.settings.app, self.answer.text()) {
             Ok(p) => self.notice = Some((format!("session written to {}", p.display()), Level::Info)),
@@ -489,36 +410,9 @@ impl App {
         self.session.clipboard = Some(q.clone());
         let mut msg = "LogQL copied (OSC 52)".to_owned();
         if let (Some(base), Some(r)) = (&self.settings.grafana_url, self.range) {
-            msg.push_str(&format!(" · Grafana: {}", super::session::grafana_explore_url(base, &q, r.start_ns, r.end_ns)));
+            msg.push_str(&format!(" · Grafana: {}", crate::tui::session::grafana_explore_url(base, &q, r.start_ns, r.end_ns)));
         }
         self.notice = Some((msg, Level::Info));
-    }
-
-    /// What the status bar shows.
-    pub fn status(&self) -> StatusLine {
-        let keys = &self.settings.keys;
-        let (stage, busy) = match (&self.running, self.screen) {
-            (Some(r), _) => (format!("● running {} · {} cancels", super::timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
-            (None, _) if self.indexing.is_running() => (format!("● indexing {}", super::timefmt::elapsed(self.indexing.elapsed)), true),
-            (None, _) => ("ready".to_owned(), false),
-        };
-        let hints = [
-            (Action::FocusNext, "focus"),
-            (Action::RunQuery, "run"),
-            (Action::ToggleHelp, "help"),
-            (Action::Quit, "quit"),
-        ]
-        .into_iter()
-        .map(|(a, l)| (keys.keys_for(&a).split('/').next_back().unwrap_or_default().to_owned(), l.to_owned()))
-        .filter(|(k, _)| !k.is_empty())
-        .collect();
-        StatusLine {
-            stage,
-            busy,
-            notice: self.notice.clone(),
-            missing: std::iter::once(format!("{} · {}", self.settings.backend, self.settings.app)).chain(self.settings.missing.iter().cloned()).collect(),
-            hints,
-        }
     }
 }
 
