@@ -85,7 +85,11 @@ pub fn spawn(cfg: Arc<Config>, job: IndexJob, cancel: Arc<AtomicBool>, out: Unbo
     let spawned = std::thread::Builder::new().name("index".into()).spawn({
         let out = out.clone();
         move || {
-            let msg = run_job(&cfg, &job, &cancel, &out);
+            let run = std::panic::AssertUnwindSafe(|| run_job(&cfg, &job, &cancel, &out));
+            let msg = std::panic::catch_unwind(run).unwrap_or_else(|p| {
+                let why = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+                Err(format!("indexing stopped on an internal error: {}", why.unwrap_or_default()))
+            });
             let _ = out.send(Event::Worker(WorkerMsg::IndexDone(msg)));
         }
     });
