@@ -7,7 +7,7 @@ use std::ops::Range;
 use crate::logql::{self, Expr, FilterOp, SampleExpr, Stage, TokenKind};
 
 /// What a token looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Class {
     Keyword,
     Function,

@@ -71,6 +71,16 @@ impl KeyMap {
         keys.join("/")
     }
 
+    /// The shortest key for an action that works where the focus is
+    /// (`typing`: no plain characters), for the status bar.
+    pub fn key_for(&self, action: &Action, typing: bool) -> Option<String> {
+        self.bindings
+            .iter()
+            .filter(|(c, a)| a == action && !(typing && (c.is_text() || a.is_pane_local())))
+            .map(|(c, _)| c.to_string())
+            .min_by_key(|k| k.chars().count())
+    }
+
     /// `(keys, what it does)` per action, in the config's order.
     pub fn help_lines(&self) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
@@ -165,5 +175,8 @@ mod tests {
         assert_eq!(help[0], ("F5".to_string(), "run the LogQL"));
         assert!(help.iter().any(|(k, d)| k == "F1/?" && *d == "show or hide this help"));
         assert_eq!(km.keys_for(&Action::Quit), "Ctrl-C/q");
+        assert_eq!(km.key_for(&Action::Quit, false).as_deref(), Some("q"));
+        assert_eq!(km.key_for(&Action::Quit, true).as_deref(), Some("Ctrl-C"), "q types a q in an editor");
+        assert_eq!(km.key_for(&Action::ToggleHelp, true).as_deref(), Some("F1"));
     }
 }

@@ -417,3 +417,19 @@ fn no_color_draws_without_colours() {
     let f = frame(&mut c, 80, 24);
     assert!(f.buffer().content().iter().any(|c| c.fg != Color::Reset), "colours otherwise");
 }
+
+#[test]
+fn answer_with_highlighted_code_blocks() {
+    let mut a = ready_app();
+    a.answer.set_text(
+        "dfs.FSDataset deleted the most blocks (263).\n\n```logql\nsum by (component) (count_over_time({app=\"hdfs\"} |= \"Deleting block\" [1h]))\n```\n\nAs JSON:\n```json\n{\"component\": \"dfs.FSDataset\", \"count\": 263}\n```\n```sh\nlogcopilot query '{app=\"hdfs\"}' --since 7000d\n```",
+    );
+    a.focus = PaneId::Answer;
+    a.zoom = true;
+    let f = frame(&mut a, 80, 24);
+    let row = |y: u16| (0..80).map(|x| f.buffer()[(x, y)].clone()).collect::<Vec<_>>();
+    let json_row = (0..24).find(|y| row(*y).iter().map(|c| c.symbol()).collect::<String>().contains("\"count\"")).unwrap();
+    let colours: std::collections::HashSet<_> = row(json_row).iter().map(|c| c.fg).collect();
+    assert!(colours.len() >= 3, "JSON is highlighted: {colours:?}");
+    insta::assert_snapshot!(f);
+}

@@ -101,6 +101,7 @@ impl App {
     /// What the status bar shows.
     pub fn status(&self) -> StatusLine {
         let keys = &self.settings.keys;
+        let typing = self.screen == crate::tui::app::Screen::Main && self.pane(self.focus).is_text();
         let (stage, busy) = match (&self.running, self.screen) {
             (Some(r), _) => (format!("● running {} · {} cancels", timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
@@ -113,8 +114,7 @@ impl App {
             (Action::Quit, "quit"),
         ]
         .into_iter()
-        .map(|(a, l)| (keys.keys_for(&a).split('/').next_back().unwrap_or_default().to_owned(), l.to_owned()))
-        .filter(|(k, _)| !k.is_empty())
+        .filter_map(|(a, l)| Some((keys.key_for(&a, typing)?, l.to_owned())))
         .collect();
         StatusLine {
             stage,

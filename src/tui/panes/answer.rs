@@ -1,5 +1,6 @@
-//! The answer pane: wrapped, scrollable text. Until the pipeline is wired it
-//! says so, and what is not configured.
+//! The answer pane: wrapped, scrollable text with highlighted code blocks
+//! ([`super::markdown`]). Until the pipeline is wired it says so, and what is
+//! not configured.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,13 +14,16 @@ use crate::tui::action::Scroll;
 #[derive(Default)]
 pub struct AnswerPane {
     text: String,
+    blocks: Vec<super::markdown::Block>,
     scroll: usize,
     rows: std::cell::Cell<(usize, usize)>,
 }
 
 impl AnswerPane {
+    /// New text (Markdown; code blocks are highlighted now, not when drawn).
     pub fn set_text(&mut self, s: impl Into<String>) {
         self.text = s.into();
+        self.blocks = super::markdown::parse(&self.text);
         self.scroll = 0;
     }
 
@@ -68,12 +72,11 @@ impl Pane for AnswerPane {
         if inner.width == 0 || inner.height == 0 {
             return;
         }
-        let clean: Vec<String> = self.text.split('\n').map(|l| crate::terminal::sanitize(l).into_owned()).collect();
-        let rows = word_wrap(&clean.join("\n"), inner.width as usize);
+        let rows = super::markdown::render(&self.blocks, inner.width as usize, cx.theme);
         let max_top = rows.len().saturating_sub(inner.height as usize);
         self.rows.set((rows.len(), inner.height as usize));
         let top = self.scroll.min(max_top);
-        let lines: Vec<Line> = rows.into_iter().skip(top).take(inner.height as usize).map(Line::from).collect();
+        let lines: Vec<Line> = rows.into_iter().skip(top).take(inner.height as usize).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
 

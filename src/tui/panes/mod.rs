@@ -6,6 +6,7 @@ pub mod answer;
 pub mod editor;
 pub mod help;
 pub mod knowledge;
+pub mod markdown;
 pub mod question;
 pub mod status;
 pub mod timerange;
