@@ -433,3 +433,17 @@ fn answer_with_highlighted_code_blocks() {
     assert!(colours.len() >= 3, "JSON is highlighted: {colours:?}");
     insta::assert_snapshot!(f);
 }
+
+#[test]
+fn a_megabyte_pasted_into_the_editor_stays_sane() {
+    let mut a = ready_app();
+    let big = format!("{{app=\"hdfs\"}} |= \"{}\"", "x".repeat(1 << 20));
+    set_query(&mut a, "");
+    a.handle(Event::Paste(big), Instant::now());
+    let t = Instant::now();
+    let f = frame(&mut a, 80, 24);
+    assert!(t.elapsed() < Duration::from_secs(2), "drawn in {:?}", t.elapsed());
+    assert!(f.to_string().contains("LogQL"));
+    a.handle(ctrl('r'), Instant::now());
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Query { .. }]), "it parses, so it runs");
+}
