@@ -11,6 +11,7 @@
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
 //! - [`retrieve`]: search over the knowledge (BM25 now).
 //! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
+//! - [`tui`]: the terminal UI (`logcopilot` with no arguments).
 //! - [`cli`]: the commands behind `main.rs`.
 
 pub mod backend;
@@ -26,3 +27,4 @@ pub mod loki;
 pub mod retrieve;
 pub mod storage;
 pub mod terminal;
+pub mod tui;

@@ -15,3 +15,4 @@ mod loki_push;
 mod loki_server;
 mod loki_tls;
 mod query_cli;
+mod tui_pty;
