@@ -13,6 +13,7 @@
 //! - [`pipeline`]: a question -> checked LogQL -> execution, repairs -> a streamed answer, as events.
 //! - [`eval`]: a Q&A sheet through the pipeline, scored.
 //! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
+//! - [`tui`]: the terminal UI (`logcopilot` with no arguments).
 //! - [`cli`]: the commands behind `main.rs`.
 
 pub mod backend;
@@ -30,3 +31,4 @@ pub mod loki;
 pub mod retrieve;
 pub mod storage;
 pub mod terminal;
+pub mod tui;

@@ -10,12 +10,13 @@ use anyhow::Context;
 use clap::Args;
 
 use super::progress::Progress;
-use super::{FormatArgs, GlobalArgs, index_options, load_dataset};
+use super::{FormatArgs, GlobalArgs, load_dataset};
 use crate::config::{self, Config};
+use crate::index::job::Plan;
 use crate::index::{self, EnrichOptions, EnrichReport, IndexEvent, Outcome};
 use crate::knowledge::Knowledge;
 use crate::llm::{self, LlmClient};
-use crate::storage::{AppStore, Fingerprint, SCHEMA_VERSION};
+use crate::storage::AppStore;
 
 #[derive(Debug, Clone, Args)]
 pub struct IndexArgs {
@@ -30,75 +31,47 @@ pub struct IndexArgs {
     /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
     #[arg(long)]
     pub offline: bool,
+    /// Show the progress on the TUI's indexing screen (then stay in the TUI).
+    #[arg(long, conflicts_with_all = ["format", "timestamp"])]
+    pub tui: bool,
 }
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
-    let (ds, known) = load_dataset(cfg, &a.format)?;
-    let input = match (&a.input, &ds.log_path) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p.clone(),
-        (None, None) => anyhow::bail!("no input: give --input FILE (a --format dataset has no sample log)"),
-    };
-    if !input.is_file() {
-        anyhow::bail!("input {} does not exist or is not a file", input.display());
+    if a.tui {
+        let job = crate::tui::indexing::IndexJob {
+            app: cfg.app.clone(),
+            input: a.input.clone(),
+            force: a.force,
+            offline: a.offline,
+            use_known: !a.format.no_known_templates,
+        };
+        return crate::tui::run(cfg, crate::tui::Options { index: Some(job) });
     }
-    let paths = config::resolve_paths(cfg);
-    let store = AppStore::new(&paths.storage, &ds.name);
-    store.prepare()?;
-    let opts = index_options(cfg, !a.format.no_known_templates);
-    let fp_options = format!(
-        "known={} {:?} examples={} idle={} max_open={} min_support={} wf_examples={} max_wf={} exact={} top={} max_line={}",
-        opts.use_known_templates && !known.is_empty(),
-        opts.drain,
-        opts.examples_per_template,
-        opts.workflow.idle_ns,
-        opts.workflow.max_open,
-        opts.workflow_min_support,
-        opts.workflow.examples,
-        opts.workflow.max_workflows,
-        opts.distinct_exact_limit,
-        opts.top_values,
-        opts.max_line_bytes,
-    );
-    let input_path = std::fs::canonicalize(&input).unwrap_or_else(|_| input.clone()).display().to_string();
-    let mut fp = Fingerprint {
-        input_path,
-        input_hash: String::new(),
-        dataset_hash: format!("{:016x}", ds.spec_hash),
-        options: fp_options,
-        schema_version: SCHEMA_VERSION,
-    };
-    if !a.force {
-        if let Some(m) = store.manifest() {
-            let same_but_hash = Fingerprint { input_hash: m.fingerprint.input_hash.clone(), ..fp.clone() };
-            if m.fingerprint == same_but_hash {
-                let h = crate::logs::reader::hash_file(&input)?;
-                if format!("{h:016x}") == m.fingerprint.input_hash {
-                    if !g.quiet {
-                        println!(
-                            "{}: up to date ({} lines from {}, built {}); nothing that shapes the result changed. Use --force to rebuild.",
-                            ds.name, m.stats.lines, input.display(), m.built_at
-                        );
-                    }
-                    let k = store.load()?;
-                    return enrich(cfg, g, &a, &store, &ds.name, &k);
-                }
-            }
+    let (ds, known) = load_dataset(cfg, &a.format)?;
+    let mut plan = Plan::new(cfg, ds, known, a.input.as_deref(), !a.format.no_known_templates)?;
+    let name = plan.dataset.name.clone();
+    if !a.force
+        && let Some(m) = plan.up_to_date()?
+    {
+        if !g.quiet {
+            println!(
+                "{name}: up to date ({} lines from {}, built {}); nothing that shapes the result changed. Use --force to rebuild.",
+                m.stats.lines,
+                plan.input.display(),
+                m.built_at
+            );
         }
+        let k = plan.store.load()?;
+        return enrich(cfg, g, &a, &plan.store, &name, &k);
     }
     let progress = Progress::new(g.quiet);
     let on_event = |e: IndexEvent| progress.handle(e);
     let cancel = AtomicBool::new(false);
-    let out = index::run(&ds, &input, &known, &opts, &on_event, &cancel)
-        .with_context(|| format!("indexing {}", input.display()))?;
-    fp.input_hash = out.stats.input_hash.clone();
-    let t = std::time::Instant::now();
-    store.write(&out.knowledge, fp, &out.stats)?;
-    let write_secs = t.elapsed().as_secs_f64();
+    let (out, write_secs) = plan.run(&on_event, &cancel)?;
     if !g.quiet {
-        print_summary(&ds.name, &out.knowledge, &out.stats, store.dir(), write_secs, known.len());
+        print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len());
     }
-    enrich(cfg, g, &a, &store, &ds.name, &out.knowledge)
+    enrich(cfg, g, &a, &plan.store, &name, &out.knowledge)
 }
 
 /// The LLM phases and the lexical index, with their report.

@@ -27,8 +27,12 @@ use crate::config::{self, Config, ConfigOverrides};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The app the TUI opens (no command); default: the config's `app`.
+    #[arg(long)]
+    pub app: Option<String>,
+    /// No command opens the TUI.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Flags every command takes.
@@ -106,14 +110,15 @@ pub fn run(cli: Cli) -> i32 {
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let app = match &cli.command {
-        Command::Index(a) => a.format.app.clone(),
-        Command::Parse(a) => a.format.app.clone(),
-        Command::Query(a) => a.app.clone(),
-        Command::Labels(a) => a.app.clone(),
-        Command::Series(a) => a.app.clone(),
-        Command::Load(a) => Some(a.app.clone()),
-        Command::Ask(a) => a.app.clone(),
-        Command::Eval(a) => a.app.clone(),
+        None => cli.app.clone(),
+        Some(Command::Index(a)) => a.format.app.clone(),
+        Some(Command::Parse(a)) => a.format.app.clone(),
+        Some(Command::Query(a)) => a.app.clone(),
+        Some(Command::Labels(a)) => a.app.clone(),
+        Some(Command::Series(a)) => a.app.clone(),
+        Some(Command::Load(a)) => Some(a.app.clone()),
+        Some(Command::Ask(a)) => a.app.clone(),
+        Some(Command::Eval(a)) => a.app.clone(),
     };
     let overrides = ConfigOverrides {
         config_path: cli.global.config.clone(),
@@ -126,40 +131,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     let cfg: Config = config::load(&overrides)?;
     match cli.command {
-        Command::Index(a) => index::run(&cfg, &cli.global, a),
-        Command::Parse(a) => parse::run(&cfg, &cli.global, a),
-        Command::Query(a) => query::run(&cfg, a),
-        Command::Labels(a) => labels::run_labels(&cfg, a),
-        Command::Series(a) => labels::run_series(&cfg, a),
-        Command::Load(a) => load::run(&cfg, &cli.global, a),
-        Command::Ask(a) => ask::run(&cfg, cli.global.quiet, a),
-        Command::Eval(a) => eval::run(&cfg, cli.global.quiet, a),
+        None => crate::tui::run(&cfg, crate::tui::Options::default()),
+        Some(Command::Index(a)) => index::run(&cfg, &cli.global, a),
+        Some(Command::Parse(a)) => parse::run(&cfg, &cli.global, a),
+        Some(Command::Query(a)) => query::run(&cfg, a),
+        Some(Command::Labels(a)) => labels::run_labels(&cfg, a),
+        Some(Command::Series(a)) => labels::run_series(&cfg, a),
+        Some(Command::Load(a)) => load::run(&cfg, &cli.global, a),
+        Some(Command::Ask(a)) => ask::run(&cfg, cli.global.quiet, a),
+        Some(Command::Eval(a)) => eval::run(&cfg, cli.global.quiet, a),
     }
 }
 
 /// The options of an index run from the config.
 pub fn index_options(cfg: &Config, use_known: bool) -> crate::index::IndexOptions {
-    use crate::index::drain::DrainConfig;
-    use crate::index::workflows::WorkflowConfig;
-    let c = &cfg.index;
-    crate::index::IndexOptions {
-        use_known_templates: use_known,
-        threads: c.threads,
-        block_size: c.block_size_kib.saturating_mul(1024),
-        max_line_bytes: c.max_line_bytes,
-        drain: DrainConfig { similarity: c.similarity_threshold, depth: c.tree_depth, max_children: c.max_children },
-        examples_per_template: c.examples_per_template,
-        workflow: WorkflowConfig {
-            idle_ns: (c.session_idle_secs as i64).saturating_mul(1_000_000_000),
-            max_open: c.max_open_sessions,
-            max_workflows: c.max_workflows,
-            examples: c.workflow_examples,
-        },
-        workflow_min_support: c.workflow_min_support,
-        distinct_exact_limit: c.distinct_exact_limit,
-        top_values: c.top_values,
-        keep_line_templates: false,
-    }
+    crate::index::job::options(cfg, use_known)
 }
 
 /// Loads the dataset named by the flags: `--format` builds one from flags, else

@@ -123,16 +123,31 @@ fn parse_step(s: &str) -> anyhow::Result<i64> {
     parse_positive_duration(s).context("--step")
 }
 
-/// What to say when nothing came back.
+/// What to say when nothing came back: the range asked, and for the
+/// embedded engine where each app's data lies.
 fn empty_hint(backend: &backend::Backend, (start, end): &(i64, i64)) -> String {
     let zone = Zone::parse("UTC").ok();
     let f = |t: i64| zone.map(|z| z.format_ns(t)).unwrap_or_default();
-    format!(
-        "no results between {} and {} on the {} backend (the default range is the last hour; the sample datasets are from 2005–2017: give --start/--end or --since)",
-        f(*start),
-        f(*end),
-        backend.name()
-    )
+    let mut msg = format!("no results between {} and {} on the {} backend", f(*start), f(*end), backend.name());
+    if let backend::Backend::Embedded(engine) = backend {
+        let spans: Vec<(&str, i64, i64)> = engine
+            .sources()
+            .iter()
+            .filter_map(|s| crate::backend::embedded::records::time_span(s).map(|(a, b)| (s.dataset.name.as_str(), a, b)))
+            .collect();
+        if !spans.is_empty() && spans.len() <= 4 {
+            let list: Vec<String> = spans.iter().map(|(n, a, b)| format!("{n} {} .. {}", f(*a), f(*b))).collect();
+            msg.push_str(&format!("; the data lies at {} (give --start/--end or --since)", list.join(", ")));
+        } else if let (Some(a), Some(b)) = (spans.iter().map(|s| s.1).min(), spans.iter().map(|s| s.2).max()) {
+            msg.push_str(&format!(
+                "; the {} datasets hold lines from {} to {} (--app APP narrows this; give --start/--end or --since)",
+                spans.len(),
+                f(a),
+                f(b)
+            ));
+        }
+    }
+    msg
 }
 
 pub(super) fn printer(cfg: &Config, format: OutputFormat) -> Printer {

@@ -11,6 +11,7 @@
 mod env;
 mod error;
 mod file;
+pub mod keys;
 mod paths;
 
 #[cfg(test)]
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use env::ENV_VARS;
 pub use error::ConfigError;
+pub use keys::{KeyChord, KeyName, KeysConfig};
 pub use paths::{ResolvedPaths, find_checkout, resolve_paths, resolve_paths_with};
 
 /// Name used for `directories::ProjectDirs` and the checkout detection.
@@ -359,6 +361,8 @@ pub struct UiConfig {
     /// Base URL of a Grafana to link to, if any.
     pub grafana_url: Option<String>,
     pub no_color: bool,
+    /// `[ui.keys]`: the TUI's key bindings.
+    pub keys: KeysConfig,
 }
 
 impl Default for UiConfig {
@@ -367,6 +371,7 @@ impl Default for UiConfig {
             time_zone: "UTC".to_owned(),
             grafana_url: None,
             no_color: false,
+            keys: KeysConfig::default(),
         }
     }
 }
@@ -765,6 +770,9 @@ impl Config {
             if v.trim().is_empty() {
                 return fail(key, "must not be empty".to_owned());
             }
+        }
+        if let Err((key, message)) = self.ui.keys.check() {
+            return fail(&key, message);
         }
         Ok(())
     }

@@ -561,3 +561,22 @@ fn checkout_detection() {
     assert_eq!(p.storage, data.join("storage"));
     assert_eq!(p.results, data.join("results"));
 }
+
+#[test]
+fn key_bindings_from_the_file_are_checked_and_blamed_on_their_line() {
+    let sb = Sandbox::new();
+    sb.write("cwd/config.toml", "[ui.keys]\nrun_query = [\"f5\"]\n");
+    let cfg = sb.load(&ConfigOverrides::default(), &no_env).unwrap();
+    assert_eq!(cfg.ui.keys.run_query, vec!["f5".to_string()]);
+    assert_eq!(cfg.ui.keys.quit, KeysConfig::default().quit);
+
+    let path = sb.write("cwd/config.toml", "[ui.keys]\n\nquit = [\"hyper-q\"]\n");
+    match sb.load(&ConfigOverrides::default(), &no_env).unwrap_err() {
+        ConfigError::Invalid { key, origin, message } => {
+            assert_eq!(key, "ui.keys.quit");
+            assert_eq!(origin, Origin::File { path, line: Some(3) });
+            assert!(message.contains("hyper"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

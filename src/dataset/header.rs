@@ -186,7 +186,12 @@ impl HeaderFormat {
     pub fn match_line(&self, line: &str, out: &mut FieldSpans) -> bool {
         out.clear();
         if let Some(segs) = &self.fast {
-            return match_fast(segs, line.as_bytes(), out);
+            match match_fast(segs, line.as_bytes(), out) {
+                Some(m) => return m,
+                // Too much backtracking (a long line of many spaces that
+                // does not fit): the regex engine answers in linear time.
+                None => out.clear(),
+            }
         }
         let Some(caps) = self.regex.captures(line) else {
             return false;
@@ -252,90 +257,104 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
+/// Steps the backtracking matcher may take before it hands the line to the
+/// regex engine: a line of thousands of words that does not fit would
+/// otherwise try every way of splitting it between the fields
+/// (exponential in their number).
+const MATCH_BUDGET: u32 = 20_000;
+
 /// Greedy-on-separators, lazy-on-fields matcher with backtracking; equal to the
 /// anchored lazy regex for patterns made only of fields, literals and spaces.
-fn match_fast(segs: &[Seg], line: &[u8], out: &mut FieldSpans) -> bool {
-    fn go(segs: &[Seg], line: &[u8], pos: usize, out: &mut FieldSpans) -> bool {
-        let Some(first) = segs.first() else {
-            return pos == line.len();
-        };
-        match first {
-            Seg::Lit(l) => {
-                if line[pos..].starts_with(l) {
-                    go(&segs[1..], line, pos + l.len(), out)
-                } else {
-                    false
-                }
-            }
-            Seg::Spaces => {
-                let mut end = pos;
-                while end < line.len() && is_ws(line[end]) {
-                    end += 1;
-                }
-                if end == pos {
-                    return false;
-                }
-                // \s+ is greedy: try the longest run first, then give back.
-                let mut e = end;
-                while e > pos {
-                    if go(&segs[1..], line, e, out) {
-                        return true;
-                    }
-                    e -= 1;
-                }
+/// `None` when it gave up after [`MATCH_BUDGET`] steps.
+fn match_fast(segs: &[Seg], line: &[u8], out: &mut FieldSpans) -> Option<bool> {
+    let mut budget = MATCH_BUDGET;
+    let m = go(segs, line, 0, out, &mut budget);
+    (budget > 0).then_some(m)
+}
+
+fn go(segs: &[Seg], line: &[u8], pos: usize, out: &mut FieldSpans, budget: &mut u32) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let Some(first) = segs.first() else {
+        return pos == line.len();
+    };
+    match first {
+        Seg::Lit(l) => {
+            if line[pos..].starts_with(l) {
+                go(&segs[1..], line, pos + l.len(), out, budget)
+            } else {
                 false
             }
-            Seg::Field => {
-                let mark = out.len();
-                let next = segs.get(1);
-                match next {
-                    None => {
-                        // Last field: takes the rest (anchored by $). `.` does not match \n.
-                        if memchr::memchr(b'\n', &line[pos..]).is_some() {
+        }
+        Seg::Spaces => {
+            let mut end = pos;
+            while end < line.len() && is_ws(line[end]) {
+                end += 1;
+            }
+            if end == pos {
+                return false;
+            }
+            // \s+ is greedy: try the longest run first, then give back.
+            let mut e = end;
+            while e > pos {
+                if go(&segs[1..], line, e, out, budget) {
+                    return true;
+                }
+                e -= 1;
+            }
+            false
+        }
+        Seg::Field => {
+            let mark = out.len();
+            let next = segs.get(1);
+            match next {
+                None => {
+                    // Last field: takes the rest (anchored by $). `.` does not match \n.
+                    if memchr::memchr(b'\n', &line[pos..]).is_some() {
+                        return false;
+                    }
+                    out.push((pos as u32, line.len() as u32));
+                    true
+                }
+                Some(Seg::Lit(l)) => {
+                    let finder = memmem::Finder::new(l);
+                    let mut from = pos;
+                    while let Some(i) = finder.find(&line[from..]) {
+                        let at = from + i;
+                        if memchr::memchr(b'\n', &line[pos..at]).is_some() {
                             return false;
                         }
-                        out.push((pos as u32, line.len() as u32));
-                        true
+                        out.push((pos as u32, at as u32));
+                        if go(&segs[1..], line, at, out, budget) {
+                            return true;
+                        }
+                        truncate(out, mark);
+                        from = at + 1;
                     }
-                    Some(Seg::Lit(l)) => {
-                        let finder = memmem::Finder::new(l);
-                        let mut from = pos;
-                        while let Some(i) = finder.find(&line[from..]) {
-                            let at = from + i;
-                            if memchr::memchr(b'\n', &line[pos..at]).is_some() {
-                                return false;
-                            }
+                    false
+                }
+                Some(Seg::Spaces) => {
+                    let mut at = pos;
+                    while at < line.len() {
+                        if is_ws(line[at]) {
                             out.push((pos as u32, at as u32));
-                            if go(&segs[1..], line, at, out) {
+                            if go(&segs[1..], line, at, out, budget) {
                                 return true;
                             }
                             truncate(out, mark);
-                            from = at + 1;
+                        } else if line[at] == b'\n' {
+                            return false;
                         }
-                        false
+                        at += 1;
                     }
-                    Some(Seg::Spaces) => {
-                        let mut at = pos;
-                        while at < line.len() {
-                            if is_ws(line[at]) {
-                                out.push((pos as u32, at as u32));
-                                if go(&segs[1..], line, at, out) {
-                                    return true;
-                                }
-                                truncate(out, mark);
-                            } else if line[at] == b'\n' {
-                                return false;
-                            }
-                            at += 1;
-                        }
-                        false
-                    }
-                    Some(Seg::Field) => false,
+                    false
                 }
+                Some(Seg::Field) => false,
             }
         }
     }
-    go(segs, line, 0, out)
 }
 
 fn truncate(out: &mut FieldSpans, len: usize) {
@@ -412,6 +431,23 @@ mod tests {
         .unwrap();
         assert_eq!(f[3], "QuorumPeer[myid=1]/0");
         assert_eq!(f[4], "0:0:0:0:0:0:0:2181:FastLeaderElection");
+    }
+
+    #[test]
+    fn a_long_line_of_words_that_does_not_fit_is_answered_at_once() {
+        // 14,000 words and no ': ': every split between the four fields
+        // before it would be tried; the budget hands the line to the regex.
+        let pattern = "<Date> <Time> <Pid> <Level> <Component>: <Content>";
+        let long = "deleting block ".repeat(14_000);
+        let t = std::time::Instant::now();
+        assert!(both(pattern, &long).is_none());
+        let fits = format!("081109 203615 148 INFO dfs.DataNode: {long}");
+        assert_eq!(both(pattern, &fits).unwrap()[4], "dfs.DataNode");
+        let mut spaced = "1 2 3 4 ".repeat(3000);
+        spaced.push_str("x: y");
+        let f = both(pattern, &spaced).unwrap();
+        assert_eq!((f[0].as_str(), f[1].as_str(), f[2].as_str(), f[3].as_str()), ("1", "2", "3", "4"));
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "took {:?}", t.elapsed());
     }
 
     #[test]

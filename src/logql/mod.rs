@@ -12,7 +12,7 @@ mod parser;
 pub mod pattern;
 mod printer;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 mod strings;
 pub mod value;
 

@@ -561,7 +561,7 @@ fn sample_expr() -> impl Strategy<Value = SampleExpr> {
     })
 }
 
-fn expr() -> impl Strategy<Value = Expr> {
+pub(crate) fn expr() -> impl Strategy<Value = Expr> {
     prop_oneof![
         log_expr().prop_map(Expr::Log),
         sample_expr().prop_map(Expr::Sample)

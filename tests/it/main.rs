@@ -16,3 +16,4 @@ mod loki_server;
 mod loki_tls;
 mod pipeline;
 mod query_cli;
+mod tui_pty;

@@ -40,6 +40,8 @@ mod pattern;
 mod pipeline;
 mod range;
 pub mod records;
+#[cfg(test)]
+mod proptests;
 mod sampled;
 mod scan;
 mod series;

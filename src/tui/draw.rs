@@ -1,0 +1,56 @@
+//! Drawing a frame from the app's state, and nothing else: no I/O, no
+//! waiting. The main screen's panes at the places [`super::layout`] gives,
+//! the status bar, then an overlay (help, time range) or the indexing
+//! screen over everything.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::action::Action;
+use super::app::{App, Overlay, Screen};
+use super::indexing::view;
+use super::panes::{DrawCx, help, status};
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let s = &app.settings;
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if app.screen == Screen::Indexing {
+        let (body, bar) = split_status(area);
+        let keys = &s.keys;
+        let hint = if app.indexing.is_running() {
+            format!("{} cancels · q back (keeps running)", keys.keys_for(&Action::Cancel))
+        } else {
+            format!("Enter/{} back", keys.keys_for(&Action::Cancel))
+        };
+        view::draw(f, body, &app.indexing, &hint, s.theme);
+        if let Some(bar) = bar {
+            status::draw(f, bar, &app.status(), s.theme);
+        }
+        return;
+    }
+    let areas = app.areas();
+    for (id, rect) in &areas.panes {
+        let cx = DrawCx { theme: s.theme, focused: *id == app.focus, keys: &s.keys, zone: s.zone };
+        app.pane(*id).draw(f, *rect, &cx);
+    }
+    if let Some(bar) = areas.status {
+        status::draw(f, bar, &app.status(), s.theme);
+    }
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => help::draw(f, area, &s.keys, s.theme),
+        Overlay::TimeRange(form) => form.draw(f, area, s.theme),
+    }
+}
+
+fn split_status(area: Rect) -> (Rect, Option<Rect>) {
+    if area.height < 2 {
+        return (area, None);
+    }
+    let body = Rect { height: area.height - 1, ..area };
+    let bar = Rect { y: area.y + area.height - 1, height: 1, ..area };
+    (body, Some(bar))
+}

@@ -1,0 +1,136 @@
+//! The indexing job of the TUI: the same run as `logcopilot index` (the
+//! shared [`crate::index::job::Plan`], then the LLM phases when a model is
+//! configured and the BM25 index), its progress events sent to the app as
+//! they come, cancellable. [`view`] turns the events into the screen.
+
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::event::Event;
+use super::worker::WorkerMsg;
+use crate::config::{self, Config};
+use crate::dataset::Dataset;
+use crate::index::job::Plan;
+use crate::index::{EnrichOptions, IndexEvent, Outcome, Phase};
+use crate::knowledge::Knowledge;
+use crate::storage::AppStore;
+
+/// What to index.
+#[derive(Debug, Clone)]
+pub struct IndexJob {
+    pub app: String,
+    /// Instead of the dataset's sample log.
+    pub input: Option<PathBuf>,
+    /// Rebuild even when up to date.
+    pub force: bool,
+    /// Skip the LLM phases.
+    pub offline: bool,
+    pub use_known: bool,
+}
+
+impl IndexJob {
+    pub fn new(app: &str) -> IndexJob {
+        IndexJob { app: app.to_owned(), input: None, force: false, offline: false, use_known: true }
+    }
+}
+
+/// The offline phases; the knowledge, its store and a summary line.
+fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), cancel: &AtomicBool) -> Result<(Knowledge, AppStore, String), String> {
+    let paths = config::resolve_paths(cfg);
+    let ds = Dataset::load(&paths.datasets, &job.app).map_err(|e| e.to_string())?;
+    let known = match (&ds.templates_path, job.use_known) {
+        (Some(p), true) => crate::index::templates::load(p).map_err(|e| format!("dataset {}: {e}", job.app))?,
+        _ => Vec::new(),
+    };
+    let mut plan = Plan::new(cfg, ds, known, job.input.as_deref(), job.use_known).map_err(|e| e.to_string())?;
+    if !job.force
+        && let Some(m) = plan.up_to_date().map_err(|e| e.to_string())?
+    {
+        for phase in [Phase::Read, Phase::Finish, Phase::Write] {
+            on_event(IndexEvent::Skipped { phase, reason: "up to date".into() });
+        }
+        let k = plan.store.load().map_err(|e| e.to_string())?;
+        let s = format!("{}: up to date ({} lines, built {})", job.app, m.stats.lines, m.built_at);
+        return Ok((k, plan.store, s));
+    }
+    let (out, _) = plan.run(on_event, cancel).map_err(|e| e.to_string())?;
+    let s = format!(
+        "{}: {} lines in {:.2} s, {} templates, {} workflows",
+        job.app,
+        out.stats.lines,
+        out.stats.secs,
+        out.knowledge.templates.len(),
+        out.knowledge.workflows.len()
+    );
+    Ok((out.knowledge, plan.store, s))
+}
+
+fn outcome(name: &str, o: &Outcome) -> Option<String> {
+    match o {
+        Outcome::Done { items, failed, .. } if *failed > 0 => Some(format!("{name}: {items} items, {failed} without a valid reply")),
+        Outcome::Done { items, .. } => Some(format!("{name}: {items} items")),
+        Outcome::Failed(e) => Some(format!("{name} failed: {e}")),
+        Outcome::Skipped(_) => None,
+    }
+}
+
+/// Runs `job` on its own thread (the LLM phases on a runtime of their
+/// own: their future is not `Send`); events and the end arrive on `out`.
+pub fn spawn(cfg: Arc<Config>, job: IndexJob, cancel: Arc<AtomicBool>, out: UnboundedSender<Event>) {
+    let spawned = std::thread::Builder::new().name("index".into()).spawn({
+        let out = out.clone();
+        move || {
+            let run = std::panic::AssertUnwindSafe(|| run_job(&cfg, &job, &cancel, &out));
+            let msg = std::panic::catch_unwind(run).unwrap_or_else(|p| {
+                let why = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+                Err(format!("indexing stopped on an internal error: {}", why.unwrap_or_default()))
+            });
+            let _ = out.send(Event::Worker(WorkerMsg::IndexDone(msg)));
+        }
+    });
+    if let Err(e) = spawned {
+        let _ = out.send(Event::Worker(WorkerMsg::IndexDone(Err(format!("cannot start the index thread: {e}")))));
+    }
+}
+
+fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSender<Event>) -> Result<String, String> {
+    let send = |e: IndexEvent| {
+        let _ = out.send(Event::Worker(WorkerMsg::Index(e)));
+    };
+    let (k, store, mut summary) = build(cfg, job, &send, cancel)?;
+    let (client, reason) = match (job.offline, crate::llm::LlmClient::from_config(cfg)) {
+        (true, _) => (None, "offline".to_owned()),
+        (false, Ok(Some(c))) => (Some(c), String::new()),
+        (false, Ok(None)) => (None, crate::llm::NO_ENDPOINT.to_owned()),
+        (false, Err(e)) => (None, e.to_string()),
+    };
+    let opts = EnrichOptions {
+        chat_model: cfg.llm.chat_model.clone(),
+        embedding_batch_size: cfg.llm.embedding_batch_size,
+        concurrency: cfg.llm.concurrency,
+        offline_reason: reason,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("{summary}; then: cannot start a runtime for the LLM phases: {e}"))?;
+    let result = rt.block_on(crate::index::enrich::run(client.as_ref(), &store, &job.app, &k, &opts, &send, cancel));
+    match result {
+        Ok(r) => {
+            for line in [outcome("summaries", &r.summarize), outcome("vectors", &r.embed)].into_iter().flatten() {
+                summary.push_str("; ");
+                summary.push_str(&line);
+            }
+            if let Some((docs, _)) = r.lexical {
+                summary.push_str(&format!("; BM25 over {docs} documents"));
+            }
+            Ok(summary)
+        }
+        Err(f) => Err(format!("{summary}; then: {} (finished items are kept)", f.error)),
+    }
+}

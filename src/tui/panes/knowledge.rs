@@ -1,0 +1,245 @@
+//! The knowledge pane. Until retrieval is wired to questions it lists the
+//! app's templates by count from its stored knowledge; Enter shows one in
+//! detail and a key puts a LogQL query for it into the editor.
+
+use std::cell::Cell;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::answer::word_wrap;
+use super::{DrawCx, Pane, block, ellipsize, title};
+use crate::knowledge::TemplateRecord;
+use crate::logql::{Expr, FilterOp, LineFilter, LogExpr, MatchOp, Matcher, Stage};
+use crate::tui::action::{Action, Scroll};
+
+/// What the pane knows.
+#[derive(Debug, Default)]
+pub enum KnowledgeState {
+    #[default]
+    Loading,
+    /// No knowledge stored for the app (the reason).
+    Missing(String),
+    Failed(String),
+    Loaded(Vec<TemplateRecord>),
+}
+
+#[derive(Default)]
+pub struct KnowledgePane {
+    pub app: String,
+    state: KnowledgeState,
+    selected: usize,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    detail: bool,
+}
+
+impl KnowledgePane {
+    pub fn new(app: &str) -> KnowledgePane {
+        KnowledgePane { app: app.to_owned(), ..Default::default() }
+    }
+
+    /// New templates, sorted by count (most first).
+    pub fn set(&mut self, state: KnowledgeState) {
+        self.state = match state {
+            KnowledgeState::Loaded(mut t) => {
+                t.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+                KnowledgeState::Loaded(t)
+            }
+            s => s,
+        };
+        self.selected = 0;
+        self.offset.set(0);
+        self.detail = false;
+    }
+
+    pub fn state(&self) -> &KnowledgeState {
+        &self.state
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self.state, KnowledgeState::Missing(_))
+    }
+
+    /// Closes the detail view; whether it was open.
+    pub fn close_detail(&mut self) -> bool {
+        std::mem::take(&mut self.detail)
+    }
+
+    fn selected_template(&self) -> Option<&TemplateRecord> {
+        match &self.state {
+            KnowledgeState::Loaded(t) => t.get(self.selected),
+            _ => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match &self.state {
+            KnowledgeState::Loaded(t) => t.len(),
+            _ => 0,
+        }
+    }
+
+    fn draw_list(&self, f: &mut Frame, inner: Rect, cx: &DrawCx, templates: &[TemplateRecord]) {
+        let h = inner.height as usize;
+        self.page.set(h);
+        let mut off = self.offset.get();
+        if self.selected < off {
+            off = self.selected;
+        } else if self.selected >= off + h {
+            off = self.selected + 1 - h;
+        }
+        self.offset.set(off);
+        let idw = templates.iter().map(|t| t.id.len()).max().unwrap_or(1).min(6);
+        let cw = templates.first().map_or(1, |t| t.count.to_string().len());
+        let lines: Vec<Line> = templates
+            .iter()
+            .enumerate()
+            .skip(off)
+            .take(h)
+            .map(|(i, t)| {
+                let sel = i == self.selected;
+                let text = crate::terminal::sanitize(&t.text);
+                let head = format!("{} {:<idw$} {:>cw$} ", if sel { '▸' } else { ' ' }, ellipsize(&t.id, idw), t.count);
+                let rest = (inner.width as usize).saturating_sub(head.chars().count());
+                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::raw(ellipsize(&text, rest))]);
+                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn draw_detail(&self, f: &mut Frame, inner: Rect, t: &TemplateRecord) {
+        let mut text = format!("{} · {} lines · {:?}\n{}\n", t.id, t.count, t.source, t.text);
+        if let (Some(a), Some(b)) = (&t.first_seen, &t.last_seen) {
+            text.push_str(&format!("seen {a} → {b}\n"));
+        }
+        if !t.levels.is_empty() {
+            let lv: Vec<String> = t.levels.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            text.push_str(&format!("levels: {}\n", lv.join(", ")));
+        }
+        text.push_str(&format!("LogQL: {}\n", template_logql(&self.app, &t.text)));
+        for e in &t.examples {
+            text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
+        }
+        let text: Vec<String> = text.split('\n').map(|l| crate::terminal::sanitize(l).into_owned()).collect();
+        let text = text.join("\n");
+        let lines: Vec<Line> =
+            word_wrap(&text, inner.width as usize).into_iter().take(inner.height as usize).map(Line::from).collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// A LogQL query for a template's lines: the app's stream and a `|=` filter
+/// per literal part (the two longest, in order), printed canonically.
+pub fn template_logql(app: &str, template: &str) -> String {
+    let mut parts: Vec<(usize, &str)> = template
+        .split("<*>")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+        .collect();
+    parts.sort_by_key(|(i, p)| (std::cmp::Reverse(p.len()), *i));
+    parts.truncate(2);
+    parts.sort_by_key(|(i, _)| *i);
+    let pipeline = parts
+        .into_iter()
+        .map(|(_, p)| Stage::LineFilter(LineFilter { op: FilterOp::Contains, values: vec![p.to_owned()] }))
+        .collect();
+    let matchers = vec![Matcher { name: "app".into(), op: MatchOp::Eq, value: app.to_owned() }];
+    Expr::Log(LogExpr { matchers, pipeline }).to_string()
+}
+
+impl Pane for KnowledgePane {
+    fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx) {
+        let head = match &self.state {
+            KnowledgeState::Loaded(t) => format!("Knowledge · {} templates", t.len()),
+            _ => "Knowledge".to_owned(),
+        };
+        let mut b = block(title(head), cx);
+        if cx.focused && self.len() > 0 {
+            let hint = if self.detail {
+                "Esc back".to_owned()
+            } else {
+                format!("Enter detail · {} → LogQL", cx.keys.keys_for(&Action::InsertTemplate))
+            };
+            b = b.title_bottom(Line::from(title(hint)).style(cx.theme.dim()));
+        }
+        let inner = b.inner(area);
+        f.render_widget(b, area);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let note = |f: &mut Frame, s: String, st| {
+            let lines: Vec<Line> = word_wrap(&s, inner.width as usize).into_iter().map(|l| Line::styled(l, st)).collect();
+            f.render_widget(Paragraph::new(lines), inner);
+        };
+        match &self.state {
+            KnowledgeState::Loading => note(f, "loading…".into(), cx.theme.dim()),
+            KnowledgeState::Missing(why) => note(
+                f,
+                format!("{why}\n{} indexes the app.", cx.keys.keys_for(&Action::OpenIndex)),
+                cx.theme.dim(),
+            ),
+            KnowledgeState::Failed(e) => note(f, e.clone(), cx.theme.error()),
+            KnowledgeState::Loaded(t) if t.is_empty() => note(f, "no templates".into(), cx.theme.dim()),
+            KnowledgeState::Loaded(t) => match (self.detail, self.selected_template()) {
+                (true, Some(sel)) => self.draw_detail(f, inner, sel),
+                _ => self.draw_list(f, inner, cx, t),
+            },
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent) -> Option<Action> {
+        if key.kind != KeyEventKind::Release && key.code == KeyCode::Enter && self.len() > 0 {
+            self.detail = !self.detail;
+        }
+        None
+    }
+
+    fn scroll(&mut self, s: Scroll) {
+        let n = self.len();
+        if n == 0 {
+            return;
+        }
+        let page = self.page.get().max(1);
+        self.selected = match s {
+            Scroll::Up(k) => self.selected.saturating_sub(k),
+            Scroll::Down(k) => (self.selected + k).min(n - 1),
+            Scroll::PageUp => self.selected.saturating_sub(page),
+            Scroll::PageDown => (self.selected + page).min(n - 1),
+            Scroll::Top => 0,
+            Scroll::Bottom => n - 1,
+        };
+    }
+}
+
+impl KnowledgePane {
+    /// The LogQL of the selected template, for [`Action::InsertTemplate`].
+    pub fn selected_logql(&self) -> Option<String> {
+        self.selected_template().map(|t| template_logql(&self.app, &t.text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_logql_filters_on_the_longest_literals() {
+        assert_eq!(
+            template_logql("hdfs", "Deleting block <*> file <*>"),
+            r#"{app="hdfs"} |= "Deleting block" |= "file""#
+        );
+        assert_eq!(
+            template_logql("hdfs", "PacketResponder <*> for block <*> terminating"),
+            r#"{app="hdfs"} |= "PacketResponder" |= "terminating""#
+        );
+        assert_eq!(template_logql("a", "<*>"), r#"{app="a"}"#);
+        let q = template_logql("a", r#"say "hi" \ <*>"#);
+        assert!(crate::logql::parse(&q).is_ok(), "{q}");
+    }
+}

@@ -1,0 +1,449 @@
+//! Snapshot tests of whole frames (ratatui's `TestBackend`, insta): every
+//! screen and state of the TUI at 80x24 and at odd sizes, driven through
+//! the app's own event handling with real results of the embedded engine
+//! over the bundled HDFS sample.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+use super::app::{App, PaneId, Screen, Settings};
+use super::event::Event;
+use super::panes::knowledge::KnowledgeState;
+use super::panes::timerange::QueryRange;
+use super::worker::{Job, WorkerMsg};
+use crate::backend::embedded::Engine;
+use crate::backend::{Direction, RangeRequest};
+use crate::config::KeysConfig;
+use crate::dataset::Dataset;
+use crate::dataset::timestamp::Zone;
+use crate::index::{IndexEvent, Phase};
+
+fn datasets() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets")
+}
+
+/// The HDFS sample's span (2008-11-09 20:35 → 2008-11-11 10:21 UTC).
+const RANGE: QueryRange = QueryRange { start_ns: 1_226_262_915_000_000_000, end_ns: 1_226_398_877_000_000_000, limit: 1000 };
+
+fn settings(no_color: bool) -> Settings {
+    Settings {
+        app: "hdfs".into(),
+        zone: Zone::parse("UTC").unwrap(),
+        theme: super::theme::Theme::new(no_color),
+        keys: super::keys::KeyMap::new(&KeysConfig::default()),
+        backend: "embedded",
+        missing: vec!["no Loki".into(), "no model".into()],
+        grafana_url: None,
+        results_dir: std::env::temp_dir(),
+    }
+}
+
+fn app() -> App {
+    App::new(settings(false), "{app=\"hdfs\"}")
+}
+
+/// An app with the span and the knowledge loaded, as after start-up.
+fn ready_app() -> App {
+    let mut a = app();
+    a.handle(Event::Worker(WorkerMsg::Span(Some((RANGE.start_ns + 60_000_000_000, RANGE.end_ns - 60_000_000_000)))), Instant::now());
+    a.handle(Event::Worker(WorkerMsg::Knowledge(KnowledgeState::Loaded(templates()))), Instant::now());
+    a.take_jobs();
+    a
+}
+
+fn templates() -> Vec<crate::knowledge::TemplateRecord> {
+    let ds = Dataset::load(&datasets(), "hdfs").unwrap();
+    let log = ds.log_path.clone().unwrap();
+    let known = crate::index::templates::load(ds.templates_path.as_ref().unwrap()).unwrap();
+    let opts = crate::index::job::options(&crate::config::Config::default(), true);
+    crate::index::run(&ds, &log, &known, &opts, &|_| {}, &AtomicBool::new(false)).unwrap().knowledge.templates
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(a: &mut App, s: &str) {
+    for c in s.chars() {
+        a.handle(key(KeyCode::Char(c)), Instant::now());
+    }
+}
+
+/// Replaces the editor's text by typing it.
+fn set_query(a: &mut App, q: &str) {
+    a.handle(ctrl('a'), Instant::now());
+    a.handle(ctrl('k'), Instant::now());
+    type_text(a, q);
+}
+
+/// Ctrl-R, then the worker's answer from the real engine, as the worker would send it.
+fn run(a: &mut App, elapsed_ms: u64) {
+    a.handle(ctrl('r'), Instant::now());
+    let jobs = a.take_jobs();
+    let Some(Job::Query { id, req }) = jobs.into_iter().find(|j| matches!(j, Job::Query { .. })) else {
+        panic!("Ctrl-R sent no query");
+    };
+    let engine = Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap();
+    let result = engine.query_range(&req);
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: Duration::from_millis(elapsed_ms) }), Instant::now());
+}
+
+fn frame(a: &mut App, w: u16, h: u16) -> TestBackend {
+    a.size = Rect::new(0, 0, w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::draw::draw(f, a)).unwrap();
+    t.backend().clone()
+}
+
+#[test]
+fn empty_at_start() {
+    let mut a = app();
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
+fn running_query() {
+    let mut a = ready_app();
+    a.handle(ctrl('r'), Instant::now());
+    let started = a.running.as_ref().unwrap().started;
+    a.tick(started + Duration::from_millis(1234));
+    assert!(a.is_busy());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
+fn log_results_with_highlighted_filter() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"{app="hdfs"} |= "Deleting block""#);
+    run(&mut a, 7);
+    let f = frame(&mut a, 80, 24);
+    // The filter's text is drawn in the hit style.
+    let buf = f.buffer();
+    let hit = a.settings.theme.hit();
+    let hits = buf.content().iter().filter(|c| c.bg == hit.bg.unwrap()).count();
+    assert!(hits >= "Deleting block".len() * 5, "{hits} highlighted cells");
+    insta::assert_snapshot!(f);
+}
+
+#[test]
+fn chart_results_and_table() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"sum by (level) (count_over_time({app="hdfs"} [1h]))"#);
+    run(&mut a, 12);
+    a.focus = PaneId::Results;
+    insta::assert_snapshot!("chart", frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Char('v')), Instant::now());
+    insta::assert_snapshot!("table", frame(&mut a, 80, 24));
+}
+
+/// A matrix of `n` series of `points` points each (waves of different phases).
+pub(super) fn waves(n: usize, points: usize) -> crate::logql::value::QueryResult {
+    use crate::logql::value::{Point, QueryResult, Series};
+    let step = (RANGE.end_ns - RANGE.start_ns) / 1_000_000 / points.max(1) as i64;
+    QueryResult::Matrix(
+        (0..n)
+            .map(|i| Series {
+                metric: [("app".to_string(), "hdfs".to_string()), ("host".to_string(), format!("node-{i:02}"))].into(),
+                points: (0..points)
+                    .map(|j| Point {
+                        ts_ms: RANGE.start_ns / 1_000_000 + j as i64 * step,
+                        value: 50.0 + 40.0 * ((j as f64 / 20.0) + i as f64).sin(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn twenty_series_chart_at_120x40() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"sum by (host) (rate({app="hdfs"} [5m]))"#);
+    a.handle(ctrl('r'), Instant::now());
+    let Some(Job::Query { id, .. }) = a.take_jobs().pop() else { panic!() };
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result: Ok(waves(20, 500)), elapsed: Duration::from_millis(30) }), Instant::now());
+    insta::assert_snapshot!(frame(&mut a, 120, 40));
+}
+
+#[test]
+fn one_point_and_a_million_points() {
+    for (n, points) in [(1, 1), (1, 0), (2, 1_000_000)] {
+        let mut a = ready_app();
+        a.handle(ctrl('r'), Instant::now());
+        let Some(Job::Query { id, .. }) = a.take_jobs().pop() else { panic!() };
+        a.handle(Event::Worker(WorkerMsg::QueryDone { id, result: Ok(waves(n, points)), elapsed: Duration::ZERO }), Instant::now());
+        let text = frame(&mut a, 80, 24).to_string();
+        assert!(text.contains(&format!("Results · {n} series")), "{text}");
+    }
+}
+
+#[test]
+fn parse_error_with_caret() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"{app="hdfs" |= "x""#);
+    a.handle(ctrl('r'), Instant::now());
+    assert!(a.take_jobs().is_empty(), "a query that does not parse is not sent");
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
+fn backend_error_is_shown_in_results() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"sum(rate({app="hdfs"} | unwrap bytes [1m])) / on(x) group_left sum by (x) (rate({app="hdfs"}[1m]))"#);
+    a.handle(ctrl('r'), Instant::now());
+    let Some(Job::Query { id, .. }) = a.take_jobs().pop() else { panic!() };
+    let result = Err(crate::backend::BackendError::Execution("unwrap label bytes: no such label".into()));
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: Duration::from_millis(3) }), Instant::now());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+fn indexing_app() -> App {
+    let mut a = ready_app();
+    let t0 = Instant::now();
+    a.open_index(super::indexing::IndexJob::new("hdfs"));
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Index(_)]));
+    a.indexing.started = Some(t0);
+    let ev = |a: &mut App, e, ms| a.handle(Event::Worker(WorkerMsg::Index(e)), t0 + Duration::from_millis(ms));
+    ev(&mut a, IndexEvent::Started { phase: Phase::Read, total_bytes: Some(1_000_000) }, 0);
+    ev(&mut a, IndexEvent::Warning("line 17: no timestamp".into()), 100);
+    ev(&mut a, IndexEvent::Warning("line 18: \x1b[31mbad\x1b[0m header".into()), 200);
+    ev(&mut a, IndexEvent::Progress { phase: Phase::Read, bytes: 450_000, lines: 9_000 }, 1000);
+    a.tick(t0 + Duration::from_millis(1500));
+    a
+}
+
+#[test]
+fn indexing_screen_running_and_done() {
+    let mut a = indexing_app();
+    assert_eq!(a.screen, Screen::Indexing);
+    insta::assert_snapshot!("indexing_running", frame(&mut a, 80, 24));
+    let t = Instant::now();
+    for e in [
+        IndexEvent::Finished { phase: Phase::Read, lines: 20_000, secs: 2.0 },
+        IndexEvent::Started { phase: Phase::Finish, total_bytes: None },
+        IndexEvent::Finished { phase: Phase::Finish, lines: 20_000, secs: 0.1 },
+        IndexEvent::Started { phase: Phase::Write, total_bytes: None },
+        IndexEvent::Finished { phase: Phase::Write, lines: 16, secs: 0.01 },
+        IndexEvent::Skipped { phase: Phase::Summarize, reason: "no LLM endpoint configured".into() },
+        IndexEvent::Skipped { phase: Phase::Embed, reason: "no LLM endpoint configured".into() },
+        IndexEvent::Started { phase: Phase::Lexical, total_bytes: None },
+        IndexEvent::Finished { phase: Phase::Lexical, lines: 191, secs: 0.002 },
+    ] {
+        a.handle(Event::Worker(WorkerMsg::Index(e)), t);
+    }
+    a.handle(Event::Worker(WorkerMsg::IndexDone(Ok("hdfs: 20000 lines in 2.00 s, 16 templates".into()))), t);
+    assert_eq!(a.take_jobs().len(), 1, "knowledge reloads after indexing");
+    insta::assert_snapshot!("indexing_done", frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Enter), t);
+    assert_eq!(a.screen, Screen::Main);
+}
+
+#[test]
+fn indexing_cancel_with_esc() {
+    let mut a = indexing_app();
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert!(matches!(a.take_jobs().as_slice(), [Job::CancelIndex]));
+    a.handle(Event::Worker(WorkerMsg::IndexDone(Err("indexing x: cancelled".into()))), Instant::now());
+    assert!(!a.indexing.is_running());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
+fn missing_knowledge_opens_indexing_once() {
+    let mut a = app();
+    a.handle(Event::Worker(WorkerMsg::Knowledge(KnowledgeState::Missing("no knowledge for hdfs yet.".into()))), Instant::now());
+    assert_eq!(a.screen, Screen::Indexing);
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Index(_)]));
+    a.handle(Event::Worker(WorkerMsg::IndexDone(Err("boom".into()))), Instant::now());
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert_eq!(a.screen, Screen::Main);
+    a.take_jobs();
+    a.handle(Event::Worker(WorkerMsg::Knowledge(KnowledgeState::Missing("still none".into()))), Instant::now());
+    assert_eq!(a.screen, Screen::Main, "not a second time");
+    assert!(a.take_jobs().is_empty());
+}
+
+#[test]
+fn help_overlay_from_the_key_map() {
+    let mut a = ready_app();
+    a.handle(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)), Instant::now());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert!(matches!(a.overlay, super::app::Overlay::None));
+}
+
+#[test]
+fn time_range_popup() {
+    let mut a = ready_app();
+    a.handle(ctrl('t'), Instant::now());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
+fn tiny_terminals_stay_sane() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"{app="hdfs"} |= "Deleting""#);
+    run(&mut a, 5);
+    insta::assert_snapshot!("tiny_20x5", frame(&mut a, 20, 5));
+    for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (39, 9), (45, 12), (300, 100)] {
+        for focus in [PaneId::Question, PaneId::Editor, PaneId::Results, PaneId::Knowledge, PaneId::Answer] {
+            a.focus = focus;
+            frame(&mut a, w, h);
+        }
+        a.handle(key(KeyCode::F(1)), Instant::now());
+        frame(&mut a, w, h);
+        a.handle(key(KeyCode::Esc), Instant::now());
+        let mut i = indexing_app();
+        frame(&mut i, w, h);
+    }
+}
+
+#[test]
+fn narrow_terminal_one_column() {
+    let mut a = ready_app();
+    a.focus = PaneId::Knowledge;
+    insta::assert_snapshot!(frame(&mut a, 60, 20));
+}
+
+#[test]
+fn ask_says_the_pipeline_is_not_wired_and_zoom() {
+    let mut a = ready_app();
+    a.focus = PaneId::Question;
+    type_text(&mut a, "how many blocks were deleted?");
+    a.handle(key(KeyCode::Enter), Instant::now());
+    a.focus = PaneId::Answer;
+    a.handle(key(KeyCode::Char('z')), Instant::now());
+    assert!(a.zoom);
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+    assert_eq!(a.session.steps.len(), 1);
+}
+
+#[test]
+fn knowledge_detail_and_insert_template() {
+    let mut a = ready_app();
+    a.focus = PaneId::Knowledge;
+    a.handle(key(KeyCode::Down), Instant::now());
+    a.handle(key(KeyCode::Enter), Instant::now());
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Esc), Instant::now());
+    a.handle(key(KeyCode::Char('i')), Instant::now());
+    assert_eq!(a.focus, PaneId::Editor);
+    assert!(a.editor.text().starts_with("{app=\"hdfs\"} |= "), "{}", a.editor.text());
+    assert!(a.editor.error().is_none());
+}
+
+#[test]
+fn keys_and_mouse_route_focus_and_scrolling() {
+    let mut a = ready_app();
+    set_query(&mut a, r#"{app="hdfs"}"#);
+    run(&mut a, 5);
+    frame(&mut a, 80, 24);
+    a.handle(key(KeyCode::Tab), Instant::now());
+    assert_eq!(a.focus, PaneId::Results);
+    a.handle(key(KeyCode::Char('q')), Instant::now());
+    assert!(a.quit, "q quits outside text panes");
+    let mut a = ready_app();
+    frame(&mut a, 80, 24);
+    type_text(&mut a, "q");
+    assert!(!a.quit, "q is text in the editor");
+    assert!(a.editor.text().ends_with('q'));
+    let click = |x, y| Event::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: x, row: y, modifiers: KeyModifiers::NONE });
+    a.handle(click(60, 20), Instant::now());
+    assert_eq!(a.focus, PaneId::Answer);
+    a.handle(click(5, 1), Instant::now());
+    assert_eq!(a.focus, PaneId::Question);
+    a.handle(Event::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)), Instant::now());
+    assert_eq!(a.focus, PaneId::Answer);
+}
+
+#[test]
+fn esc_cancels_a_running_query_and_late_results_are_dropped() {
+    let mut a = ready_app();
+    a.handle(ctrl('r'), Instant::now());
+    let Some(Job::Query { id, .. }) = a.take_jobs().pop() else { panic!() };
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Cancel]));
+    let cancelled = Err(crate::backend::BackendError::Cancelled);
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result: cancelled, elapsed: Duration::from_millis(40) }), Instant::now());
+    assert!(a.running.is_none());
+    assert!(a.notice.as_ref().unwrap().0.starts_with("cancelled"));
+    // A result for an old id changes nothing.
+    let req = RangeRequest { query: "{app=\"hdfs\"}".into(), start_ns: RANGE.start_ns, end_ns: RANGE.end_ns, step_ns: None, limit: 5, direction: Direction::Backward };
+    let engine = Arc::new(Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap());
+    let late = engine.query_range(&req);
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result: late, elapsed: Duration::ZERO }), Instant::now());
+    assert!(a.results.meta.is_none());
+}
+
+#[test]
+fn hostile_log_lines_are_drawn_sanely() {
+    use crate::logql::value::{Entry, QueryResult, Stream};
+    let mut a = ready_app();
+    a.handle(ctrl('r'), Instant::now());
+    let Some(Job::Query { id, .. }) = a.take_jobs().pop() else { panic!() };
+    let big = "x".repeat(1 << 20);
+    let lines = ["\x1b]0;pwned\x07title \x1b[2J\x1b[31mred\x1b[0m", "bell\x07 tab\there", big.as_str(), "日本語のログ"];
+    let entries = lines.iter().enumerate().map(|(i, l)| Entry { ts: RANGE.start_ns + i as i64, line: l.to_string() }).collect();
+    let result = Ok(QueryResult::Streams(vec![Stream { labels: [("app".to_string(), "hdfs".to_string())].into(), entries }]));
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: Duration::from_millis(1) }), Instant::now());
+    let f = frame(&mut a, 80, 24);
+    let text = f.to_string();
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "no control characters reach the screen");
+    insta::assert_snapshot!(f);
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let mut a = App::new(settings(true), "sum(count_over_time({app=\"hdfs\"} |= \"x\" [5m]))");
+    a.handle(Event::Worker(WorkerMsg::Span(Some((RANGE.start_ns, RANGE.end_ns)))), Instant::now());
+    set_query(&mut a, r#"sum by (level) (count_over_time({app="hdfs"} [1h]))"#);
+    run(&mut a, 1);
+    let f = frame(&mut a, 80, 24);
+    use ratatui::style::Color;
+    let coloured = f.buffer().content().iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count();
+    assert_eq!(coloured, 0, "NO_COLOR: no cell has a colour");
+    let mut c = ready_app();
+    let f = frame(&mut c, 80, 24);
+    assert!(f.buffer().content().iter().any(|c| c.fg != Color::Reset), "colours otherwise");
+}
+
+#[test]
+fn answer_with_highlighted_code_blocks() {
+    let mut a = ready_app();
+    a.answer.set_text(
+        "dfs.FSDataset deleted the most blocks (263).\n\n```logql\nsum by (component) (count_over_time({app=\"hdfs\"} |= \"Deleting block\" [1h]))\n```\n\nAs JSON:\n```json\n{\"component\": \"dfs.FSDataset\", \"count\": 263}\n```\n```sh\nlogcopilot query '{app=\"hdfs\"}' --since 7000d\n```",
+    );
+    a.focus = PaneId::Answer;
+    a.zoom = true;
+    let f = frame(&mut a, 80, 24);
+    let row = |y: u16| (0..80).map(|x| f.buffer()[(x, y)].clone()).collect::<Vec<_>>();
+    let json_row = (0..24).find(|y| row(*y).iter().map(|c| c.symbol()).collect::<String>().contains("\"count\"")).unwrap();
+    let colours: std::collections::HashSet<_> = row(json_row).iter().map(|c| c.fg).collect();
+    assert!(colours.len() >= 3, "JSON is highlighted: {colours:?}");
+    insta::assert_snapshot!(f);
+}
+
+#[test]
+fn a_megabyte_pasted_into_the_editor_stays_sane() {
+    let mut a = ready_app();
+    let big = format!("{{app=\"hdfs\"}} |= \"{}\"", "x".repeat(1 << 20));
+    set_query(&mut a, "");
+    a.handle(Event::Paste(big), Instant::now());
+    let t = Instant::now();
+    let f = frame(&mut a, 80, 24);
+    assert!(t.elapsed() < Duration::from_secs(2), "drawn in {:?}", t.elapsed());
+    assert!(f.to_string().contains("LogQL"));
+    a.handle(ctrl('r'), Instant::now());
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Query { .. }]), "it parses, so it runs");
+}

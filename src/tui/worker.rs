@@ -1,0 +1,178 @@
+//! The worker: a task that runs what takes time — queries on the backend,
+//! the data's time span, loading knowledge, indexing — and sends results
+//! back as [`WorkerMsg`]s. Draw code never touches the backend; the app
+//! sends [`Job`]s here. A running query is cancelled through the engine's
+//! cancel flag (and by dropping a Loki request).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::event::Event;
+use super::panes::knowledge::KnowledgeState;
+use crate::backend::{Backend, BackendError, Direction, RangeRequest};
+use crate::logql::value::QueryResult;
+use crate::storage::AppStore;
+
+/// Work for the worker.
+#[derive(Debug)]
+pub enum Job {
+    /// Run a range query; the answer carries `id`.
+    Query { id: u64, req: RangeRequest },
+    /// Cancel the running query.
+    Cancel,
+    /// Find the first and last timestamp of the app's data.
+    Span,
+    /// Load the app's stored knowledge.
+    Knowledge,
+    /// Index the app (see [`super::indexing`]).
+    Index(super::indexing::IndexJob),
+    /// Stop the running index job after the work in flight.
+    CancelIndex,
+}
+
+/// What the worker sends back.
+#[derive(Debug)]
+pub enum WorkerMsg {
+    QueryDone { id: u64, result: Result<QueryResult, BackendError>, elapsed: Duration },
+    /// The data's first and last timestamp; `None` when unknown (a Loki, no data).
+    Span(Option<(i64, i64)>),
+    Knowledge(KnowledgeState),
+    Index(crate::index::IndexEvent),
+    /// Indexing ended: a summary, or what went wrong.
+    IndexDone(Result<String, String>),
+}
+
+/// What the worker needs.
+pub struct WorkerCtx {
+    pub backend: Backend,
+    pub app: String,
+    pub storage: PathBuf,
+    pub config: Arc<crate::config::Config>,
+}
+
+struct Running {
+    id: u64,
+    started: Instant,
+    cancel: Arc<AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+async fn run_query(backend: &Backend, req: RangeRequest, cancel: Arc<AtomicBool>) -> Result<QueryResult, BackendError> {
+    match backend {
+        Backend::Embedded(e) => {
+            let e = e.clone();
+            tokio::task::spawn_blocking(move || e.query_range_cancellable(&req, &cancel))
+                .await
+                .map_err(|e| BackendError::Execution(format!("engine task failed: {e}")))?
+        }
+        Backend::Loki(c) => c.query_range(&req).await,
+    }
+}
+
+/// First and last timestamp of the app's lines (embedded engine only: a
+/// Loki keeps more than one app, and a long range costs it).
+async fn span(backend: &Backend, app: &str) -> Option<(i64, i64)> {
+    if !matches!(backend, Backend::Embedded(_)) {
+        return None;
+    }
+    let end_ns = 4_102_444_800_000_000_000; // 2100-01-01
+    let query = crate::logql::Expr::Log(crate::logql::LogExpr {
+        matchers: vec![crate::logql::Matcher { name: "app".into(), op: crate::logql::MatchOp::Eq, value: app.into() }],
+        pipeline: Vec::new(),
+    })
+    .to_string();
+    let mut req = RangeRequest { query, start_ns: 0, end_ns, step_ns: None, limit: 1, direction: Direction::Forward };
+    let first = run_query(backend, req.clone(), Arc::default()).await.ok()?;
+    req.direction = Direction::Backward;
+    let last = run_query(backend, req, Arc::default()).await.ok()?;
+    let ts = |r: &QueryResult| match r {
+        QueryResult::Streams(s) => s.iter().flat_map(|s| s.entries.iter().map(|e| e.ts)).next(),
+        _ => None,
+    };
+    Some((ts(&first)?, ts(&last)?))
+}
+
+fn knowledge(storage: &std::path::Path, app: &str) -> KnowledgeState {
+    let store = AppStore::new(storage, app);
+    if store.manifest().is_none() {
+        return KnowledgeState::Missing(format!("no knowledge for {app} yet."));
+    }
+    match store.load() {
+        Ok(k) => KnowledgeState::Loaded(k.templates),
+        Err(e) => KnowledgeState::Failed(format!("cannot read the knowledge of {app}: {e}")),
+    }
+}
+
+/// Runs jobs until the job channel closes.
+pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSender<Event>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let ctx = Arc::new(ctx);
+        let mut running: Option<Running> = None;
+        let mut index_cancel: Option<Arc<AtomicBool>> = None;
+        while let Some(job) = jobs.recv().await {
+            match job {
+                Job::Query { id, req } => {
+                    if let Some(r) = running.take() {
+                        r.cancel.store(true, Ordering::Relaxed);
+                        r.task.abort();
+                    }
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    let (c, tx, flag) = (ctx.clone(), out.clone(), cancel.clone());
+                    let task = tokio::spawn(async move {
+                        let t = Instant::now();
+                        let result = run_query(&c.backend, req, flag).await;
+                        let _ = tx.send(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: t.elapsed() }));
+                    });
+                    running = Some(Running { id, started: Instant::now(), cancel, task });
+                }
+                Job::Cancel => {
+                    if let Some(r) = running.take() {
+                        r.cancel.store(true, Ordering::Relaxed);
+                        r.task.abort();
+                        let msg = WorkerMsg::QueryDone { id: r.id, result: Err(BackendError::Cancelled), elapsed: r.started.elapsed() };
+                        let _ = out.send(Event::Worker(msg));
+                    }
+                }
+                Job::Span => {
+                    let (c, tx) = (ctx.clone(), out.clone());
+                    tokio::spawn(async move {
+                        let s = span(&c.backend, &c.app).await;
+                        let _ = tx.send(Event::Worker(WorkerMsg::Span(s)));
+                    });
+                }
+                Job::Knowledge => {
+                    let (c, tx) = (ctx.clone(), out.clone());
+                    tokio::spawn(async move {
+                        let (storage, app) = (c.storage.clone(), c.app.clone());
+                        let k = tokio::task::spawn_blocking(move || knowledge(&storage, &app))
+                            .await
+                            .unwrap_or_else(|e| KnowledgeState::Failed(e.to_string()));
+                        let _ = tx.send(Event::Worker(WorkerMsg::Knowledge(k)));
+                    });
+                }
+                Job::Index(job) => {
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    index_cancel = Some(cancel.clone());
+                    super::indexing::spawn(ctx.config.clone(), job, cancel, out.clone());
+                }
+                Job::CancelIndex => {
+                    if let Some(c) = index_cancel.take() {
+                        c.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        if let Some(r) = running.take() {
+            r.cancel.store(true, Ordering::Relaxed);
+            r.task.abort();
+        }
+        if let Some(c) = index_cancel {
+            c.store(true, Ordering::Relaxed);
+        }
+    })
+}

@@ -1,0 +1,198 @@
+//! The TUI as a person sees it: the real binary in a pseudo-terminal
+//! (libc's openpty) at 100x30, its output read by a terminal emulator
+//! (vt100). It indexes the app by itself on first start, runs a LogQL query
+//! typed in the editor on the embedded engine and shows its lines, uses no
+//! CPU while idle, and gives the terminal back on quit.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::common::datasets;
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+struct Pty {
+    child: Child,
+    writer: File,
+    screen: Arc<Mutex<vt100::Parser>>,
+}
+
+/// Opens a pty of ROWS x COLS and runs the binary on it as a session leader
+/// with the pty as its controlling terminal.
+fn spawn(args: &[&str], dir: &std::path::Path) -> Pty {
+    let (mut master, mut slave) = (0, 0);
+    let ws = libc::winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: openpty writes two fds into the given ints; null name/termios are allowed.
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: both fds were just opened by openpty and are owned here.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logcopilot"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("TERM", "xterm-256color")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".no-config"))
+        .env_remove("NO_COLOR")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("LOKI_ADDR")
+        .env_remove("LOKI_BASE_URL")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().expect("start logcopilot");
+    drop(slave);
+    let writer = File::from(master.try_clone().unwrap());
+    let mut reader = File::from(master);
+    let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+    let (s, mut answer) = (screen.clone(), writer.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            // A real terminal answers a cursor position query.
+            if chunk.windows(4).any(|w| w == b"\x1b[6n") {
+                let _ = answer.write_all(b"\x1b[1;1R");
+            }
+            s.lock().unwrap().process(chunk);
+        }
+    });
+    Pty { child, writer, screen }
+}
+
+impl Pty {
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+
+    /// Waits until the screen shows `what` (20 s at most).
+    fn wait_for(&mut self, what: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(what) {
+                return text;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(e) = self.child.stderr.as_mut() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("logcopilot exited ({status}) before showing {what:?}; stderr: {err}\nscreen:\n{text}");
+            }
+            if t.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                panic!("no {what:?} on screen after 20 s; screen:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// User + system CPU time of the process so far, in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = after.split_whitespace().collect();
+        f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+    }
+}
+
+#[test]
+fn types_a_query_runs_it_on_the_embedded_engine_and_shows_the_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "app = \"hdfs\"\n").unwrap();
+    let (ds, st, res) = (datasets(), dir.path().join("storage"), dir.path().join("results"));
+    let args = ["--config", config.to_str().unwrap(), "--datasets", ds.to_str().unwrap(), "--storage", st.to_str().unwrap(), "--results", res.to_str().unwrap()];
+    let mut p = spawn(&args, dir.path());
+
+    // No knowledge yet: the indexing screen opens by itself and indexes the sample.
+    let s = p.wait_for("Indexing hdfs · done");
+    assert!(s.contains("2,000 lines"), "{s}");
+    assert!(s.contains("skipped: no LLM endpoint configured"), "{s}");
+    assert!(st.join("hdfs/manifest.json").is_file());
+    p.send(b"\r");
+
+    // The main screen, with the app's query already run over the sample's span.
+    let s = p.wait_for("Results · 1000 lines");
+    assert!(s.contains("Knowledge · 16 templates"), "{s}");
+    assert!(s.contains("no Loki") && s.contains("no model"), "{s}");
+
+    // Clear the editor (Ctrl-A, Ctrl-K), type a query, Ctrl-R.
+    p.send(b"\x01\x0b");
+    p.send(br#"{app="hdfs"} |= "Deleting block" |= "blk_-1""#);
+    p.send(b"\x12");
+    let s = p.wait_for("Results · 25 lines");
+    assert!(s.contains("embedded"), "{s}");
+    let shown: Vec<&str> = s.lines().filter(|l| l.contains("Deleting block blk_-1")).collect();
+    assert!(shown.len() >= 10, "result lines on screen:\n{s}");
+    assert!(s.contains("11-11 10:02:10"), "the newest line first, with its time:\n{s}");
+
+    // A parse error shows under the editor, with nothing run.
+    p.send(b"\x01\x0b");
+    p.send(br#"{app="hdfs""#);
+    let s = p.wait_for("syntax error");
+    assert!(s.contains("Results · 25 lines"), "{s}");
+
+    // Idle: no busy loop.
+    std::thread::sleep(Duration::from_millis(300));
+    let before = p.cpu_ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = p.cpu_ticks() - before;
+    assert!(used <= 3, "{used} clock ticks of CPU in 2 s of idling");
+
+    // Ctrl-C quits and gives the terminal back.
+    p.send(b"\x03");
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = p.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!p.screen.lock().unwrap().screen().alternate_screen(), "left the alternate screen");
+}
+
+#[test]
+fn without_a_terminal_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_logcopilot"))
+        .args(["--datasets", datasets().to_str().unwrap()])
+        .current_dir(dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join(".no-config"))
+        .env("HOME", dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the TUI needs a terminal"), "{err}");
+}
