@@ -16,7 +16,7 @@ use super::timeargs::{TimeArgs, now_ns};
 use crate::config::{self, Config, GuardAction};
 use crate::dataset::Dataset;
 use crate::llm::LlmClient;
-use crate::pipeline::event::{GuardDecision, Outcome, PipelineEvent, Stage, Status};
+use crate::pipeline::event::{Outcome, PipelineEvent, Status};
 use crate::pipeline::{AskRequest, Confirm, PipelineContext, PipelineHandle};
 use crate::retrieve::KnowledgeBase;
 use crate::terminal::sanitize;
@@ -154,7 +154,7 @@ async fn drive(h: &mut PipelineHandle, output: AskOutput, quiet: bool, yes: bool
             PipelineEvent::AnswerRestart if streamed => println!("\n[the answer starts again]"),
             _ if quiet => {}
             other => {
-                if let Some(line) = step_line(other) {
+                if let Some(line) = other.step_line() {
                     eprintln!("{}", safe(&line));
                 }
             }
@@ -183,48 +183,4 @@ async fn ask_user(reason: &str) -> Confirm {
 /// Text safe for a terminal, line breaks kept.
 pub(super) fn safe(s: &str) -> String {
     s.split('\n').map(|l| sanitize(l).into_owned()).collect::<Vec<_>>().join("\n")
-}
-
-/// One line for a step, or nothing.
-fn step_line(e: &PipelineEvent) -> Option<String> {
-    Some(match e {
-        PipelineEvent::Dispatched { kind, reason } => format!("· dispatch: {kind:?} question, {reason}").to_lowercase(),
-        PipelineEvent::Note { text } => format!("· note: {text}"),
-        PipelineEvent::Retrieved { items, context_tokens, refined, .. } => {
-            let mut s = format!("· {}: {} items, {context_tokens} tokens of context", if *refined { "refine" } else { "retrieve" }, items.len());
-            for i in items.iter().take(5) {
-                let first = i.text.lines().next().unwrap_or("");
-                s.push_str(&format!("\n    {:<8} {:.3}  {}", i.id, i.score, first.chars().take(100).collect::<String>()));
-            }
-            s
-        }
-        PipelineEvent::Candidate { attempt, source, logql, explanation } => {
-            let who = format!("{source:?}").to_lowercase();
-            let why = explanation.as_ref().map(|x| format!("\n    ({x})")).unwrap_or_default();
-            format!("· query from {who} (try {attempt}): {logql}{why}")
-        }
-        PipelineEvent::CheckFailed { error, .. } => format!("· check: {error}"),
-        PipelineEvent::Guard { decision, checks, .. } => {
-            let d = match decision {
-                GuardDecision::Allowed => "allowed".to_owned(),
-                GuardDecision::Narrowed { .. } => "narrowed".to_owned(),
-                GuardDecision::Confirmed => "run as is (confirmed)".to_owned(),
-                GuardDecision::Refused => "refused".to_owned(),
-            };
-            format!("· guard: {d} ({})", checks.join("; "))
-        }
-        PipelineEvent::Executed { attempt, backend, ms, summary, .. } => format!("· execute (try {attempt}) on {backend}: {summary} in {ms} ms"),
-        PipelineEvent::ExecutionFailed { attempt, error, .. } => format!("· execute (try {attempt}) failed: {error}"),
-        PipelineEvent::Diagnosis { findings } => format!("· diagnosis:\n    {}", findings.join("\n    ").replace('\n', "\n    ")),
-        PipelineEvent::Repair { attempt, reason, .. } => format!("· repair for try {attempt}: {reason:?}").to_lowercase(),
-        PipelineEvent::Usage(u) => format!(
-            "· tokens: {} in, {} out{}{}",
-            u.tokens_in,
-            u.tokens_out,
-            if u.estimated { " (estimated)" } else { "" },
-            u.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()
-        ),
-        PipelineEvent::StageFinished { stage: Stage::Answer, ok: false, detail, .. } => format!("· answer: {detail}"),
-        _ => return None,
-    })
 }

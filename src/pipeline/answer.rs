@@ -117,14 +117,10 @@ impl Run<'_> {
         self.stream(messages, plain).await
     }
 
-    /// The answer without a model: the query, its result, and why.
+    /// The answer without a model: the result first (what the engineer
+    /// came for), then the query and its window, then why there are no words.
     fn plain_query_answer(&self, built: &Built) -> String {
         let mut s = String::new();
-        if self.ctx.llm.is_none() {
-            s.push_str(&format!("No model is configured ({}), so this is the deterministic query builder's answer.\n\n", self.ctx.no_model_reason));
-        }
-        s.push_str(&format!("Query ({}):\n  {}\n", built.explanation, self.logql.as_deref().unwrap_or(&built.plan.logql)));
-        s.push_str(&format!("Window: {}\n\n", self.window_text()));
         match (&self.result, &self.error) {
             (Some(r), _) => {
                 let v = value_of(r);
@@ -138,6 +134,11 @@ impl Run<'_> {
             }
             (None, Some(e)) => s.push_str(&format!("No result: {e}\n")),
             (None, None) => s.push_str("No result.\n"),
+        }
+        s.push_str(&format!("\nQuery ({}):\n  {}\n", built.explanation, self.logql.as_deref().unwrap_or(&built.plan.logql)));
+        s.push_str(&format!("Window: {}\n", self.window_text()));
+        if self.ctx.llm.is_none() {
+            s.push_str(&format!("\nNo model is configured ({}), so this is the deterministic query builder's answer.\n", self.ctx.no_model_reason));
         }
         s
     }

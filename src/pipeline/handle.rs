@@ -72,6 +72,12 @@ impl PipelineHandle {
         let _ = self.confirm.send(c);
     }
 
+    /// What answers confirmation requests, for a caller that moves the
+    /// handle into a task reading the events (the TUI's worker).
+    pub fn confirmer(&self) -> mpsc::UnboundedSender<Confirm> {
+        self.confirm.clone()
+    }
+
     /// Waits for the end; the outcome (events not yet read are dropped).
     pub async fn finish(self) -> Option<Outcome> {
         drop(self.events);

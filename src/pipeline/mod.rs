@@ -22,6 +22,7 @@
 mod answer;
 pub mod builder;
 pub mod context;
+mod describe;
 pub mod diagnose;
 pub mod dispatch;
 pub mod event;

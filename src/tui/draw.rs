@@ -43,7 +43,23 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::None => {}
         Overlay::Help => help::draw(f, area, &s.keys, s.theme),
         Overlay::TimeRange(form) => form.draw(f, area, s.theme),
+        Overlay::Confirm(reason) => confirm(f, area, reason, s.theme),
     }
+}
+
+/// The guard's question: run a query over the limits, narrow it, or stop.
+fn confirm(f: &mut Frame, area: Rect, reason: &str, theme: super::theme::Theme) {
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, Clear, Paragraph};
+    let w = area.width.saturating_sub(4).clamp(1, 70);
+    let text = format!("{}\n\nr run it anyway · n/Enter over a narrower window · s/Esc stop", crate::terminal::sanitize(reason));
+    let rows = super::panes::answer::word_wrap(&text, w.saturating_sub(2) as usize);
+    let popup = help::centered(area, w, rows.len() as u16 + 2);
+    f.render_widget(Clear, popup);
+    let b = Block::bordered().border_style(theme.border(true)).title(Line::styled(" The query is over the limits ", theme.title(true)));
+    let inner = b.inner(popup);
+    f.render_widget(b, popup);
+    f.render_widget(Paragraph::new(rows.into_iter().map(Line::from).collect::<Vec<_>>()), inner);
 }
 
 fn split_status(area: Rect) -> (Rect, Option<Rect>) {

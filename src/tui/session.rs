@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub enum Step {
     Question(String),
     Query { logql: String, excerpt: Vec<String> },
+    /// The pipeline's answer to the question before it.
+    Answer(String),
 }
 
 #[derive(Debug, Default)]
@@ -22,6 +24,10 @@ pub struct Session {
 impl Session {
     pub fn ask(&mut self, q: &str) {
         self.steps.push(Step::Question(q.to_owned()));
+    }
+
+    pub fn answered(&mut self, answer: &str) {
+        self.steps.push(Step::Answer(answer.to_owned()));
     }
 
     pub fn ran(&mut self, logql: &str, excerpt: &[String]) {
@@ -47,9 +53,15 @@ impl Session {
                         md.push_str("```\n");
                     }
                 }
+                Step::Answer(a) => {
+                    let clean: Vec<_> = a.split('\n').map(crate::terminal::sanitize).collect();
+                    let _ = write!(md, "\n### Answer\n\n{}\n", clean.join("\n"));
+                }
             }
         }
-        if !answer.trim().is_empty() {
+        // The answer pane's text, unless the pipeline's answers are already in.
+        let answered = self.steps.iter().any(|s| matches!(s, Step::Answer(_)));
+        if !answered && !answer.trim().is_empty() {
             let _ = write!(md, "\n## Answer\n\n{answer}\n");
         }
         md

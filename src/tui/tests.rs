@@ -42,6 +42,7 @@ fn settings(no_color: bool) -> Settings {
         missing: vec!["no Loki".into(), "no model".into()],
         grafana_url: None,
         results_dir: std::env::temp_dir(),
+        max_tries: 4,
     }
 }
 
@@ -59,11 +60,15 @@ fn ready_app() -> App {
 }
 
 fn templates() -> Vec<crate::knowledge::TemplateRecord> {
+    knowledge().templates
+}
+
+fn knowledge() -> crate::knowledge::Knowledge {
     let ds = Dataset::load(&datasets(), "hdfs").unwrap();
     let log = ds.log_path.clone().unwrap();
     let known = crate::index::templates::load(ds.templates_path.as_ref().unwrap()).unwrap();
     let opts = crate::index::job::options(&crate::config::Config::default(), true);
-    crate::index::run(&ds, &log, &known, &opts, &|_| {}, &AtomicBool::new(false)).unwrap().knowledge.templates
+    crate::index::run(&ds, &log, &known, &opts, &|_| {}, &AtomicBool::new(false)).unwrap().knowledge
 }
 
 fn key(code: KeyCode) -> Event {
@@ -316,17 +321,123 @@ fn narrow_terminal_one_column() {
     insta::assert_snapshot!(frame(&mut a, 60, 20));
 }
 
-#[test]
-fn ask_says_the_pipeline_is_not_wired_and_zoom() {
-    let mut a = ready_app();
+/// The real pipeline (no model: the query builder; the embedded engine;
+/// the HDFS knowledge indexed in memory) on `question`: its events, in order.
+fn pipeline_events(question: &str) -> Vec<crate::pipeline::PipelineEvent> {
+    use crate::pipeline::{AskRequest, PipelineContext};
+    let ds = Dataset::load(&datasets(), "hdfs").unwrap();
+    let kb = crate::retrieve::KnowledgeBase::from_knowledge("hdfs", knowledge(), Default::default());
+    let engine = crate::backend::Backend::Embedded(Arc::new(Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap()));
+    let ctx = Arc::new(PipelineContext::new(Arc::new(kb), engine, None, Default::default(), Some(&ds)));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut events = Vec::new();
+    rt.block_on(crate::pipeline::ask(ctx, AskRequest::new(question), |e| events.push(e.clone())));
+    // Timings vary from run to run; the snapshots show them.
+    for e in &mut events {
+        match e {
+            crate::pipeline::PipelineEvent::Executed { ms, .. } => *ms = 3,
+            crate::pipeline::PipelineEvent::StageFinished { ms, .. } => *ms = 1,
+            crate::pipeline::PipelineEvent::Finished(o) => o.ms = 179,
+            _ => {}
+        }
+    }
+    events
+}
+
+/// Enter in the question pane: the job it sends.
+fn submit(a: &mut App, q: &str) -> u64 {
     a.focus = PaneId::Question;
-    type_text(&mut a, "how many blocks were deleted?");
+    type_text(a, q);
     a.handle(key(KeyCode::Enter), Instant::now());
+    match a.take_jobs().into_iter().find(|j| matches!(j, Job::Ask { .. })) {
+        Some(Job::Ask { id, question, start_ns, .. }) => {
+            assert_eq!(question, q);
+            assert_eq!(start_ns, Some(RANGE.start_ns), "the question runs over the range on screen");
+            id
+        }
+        _ => panic!("Enter sent no question"),
+    }
+}
+
+#[test]
+fn a_question_runs_through_the_pipeline_and_every_step_shows() {
+    let mut a = ready_app();
+    let q = "how many blocks were deleted?";
+    let id = submit(&mut a, q);
+    assert!(a.is_busy());
+    let events = pipeline_events(q);
+    let finished = events.iter().position(|e| matches!(e, crate::pipeline::PipelineEvent::Finished(_))).unwrap();
+    // Everything but the end: retrieved items, the query in the editor, its result.
+    for e in events[..finished].iter().cloned() {
+        a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: e }), Instant::now());
+    }
+    let started = a.asking.as_ref().unwrap().started;
+    a.tick(started + Duration::from_millis(840));
+    assert!(a.editor.text().contains("Deleting block"), "{}", a.editor.text());
+    assert_eq!(a.knowledge.retrieved().map(|r| r.is_empty()), Some(false));
+    let f = frame(&mut a, 100, 30).to_string();
+    assert!(f.contains("Knowledge · 8 retrieved"), "{f}");
+    assert!(f.contains("Results · 1 series"), "{f}");
+    assert!(f.contains("● answer"), "the stage is in the status bar: {f}");
+    insta::assert_snapshot!("question_running", f);
+    a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: events[finished].clone() }), Instant::now());
+    assert!(a.asking.is_none() && !a.is_busy());
+    assert!(a.answer.text().contains("Answer: 263"), "{}", a.answer.text());
     a.focus = PaneId::Answer;
     a.handle(key(KeyCode::Char('z')), Instant::now());
-    assert!(a.zoom);
+    insta::assert_snapshot!("question_answered_zoomed", frame(&mut a, 80, 24));
+    // The session holds the question, the query and the answer, for the export.
+    let md = a.session.markdown("hdfs", a.answer.text());
+    assert!(md.contains("## Question\n\nhow many blocks were deleted?"), "{md}");
+    assert!(md.contains("### Answer") && md.contains("263"), "{md}");
+}
+
+#[test]
+fn events_of_an_older_question_are_ignored_and_esc_cancels() {
+    let mut a = ready_app();
+    let first = submit(&mut a, "how many blocks were deleted?");
+    a.focus = PaneId::Question;
+    let second = submit(&mut a, "which errors occurred?");
+    assert_ne!(first, second);
+    let stale = crate::pipeline::PipelineEvent::Candidate {
+        attempt: 1,
+        source: crate::pipeline::CandidateSource::Model,
+        logql: "{app=\"stale\"}".into(),
+        explanation: None,
+    };
+    a.handle(Event::Worker(WorkerMsg::Pipeline { id: first, event: stale }), Instant::now());
+    assert!(!a.editor.text().contains("stale"));
+    a.focus = PaneId::Answer;
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert!(a.take_jobs().iter().any(|j| matches!(j, Job::Cancel)), "Esc cancels the question");
+}
+
+#[test]
+fn the_guard_asks_in_an_overlay() {
+    let mut a = ready_app();
+    let id = submit(&mut a, "show every line");
+    let ask = crate::pipeline::PipelineEvent::ConfirmationNeeded {
+        reason: "the range is 38h, over pipeline.max_range (24h)".into(),
+        narrowed_start_ns: RANGE.end_ns - 86_400_000_000_000,
+        narrowed_end_ns: RANGE.end_ns,
+    };
+    a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: ask }), Instant::now());
     insta::assert_snapshot!(frame(&mut a, 80, 24));
-    assert_eq!(a.session.steps.len(), 1);
+    a.handle(key(KeyCode::Char('x')), Instant::now());
+    assert!(matches!(a.overlay, super::app::Overlay::Confirm(_)), "other keys do nothing");
+    a.handle(key(KeyCode::Char('r')), Instant::now());
+    assert!(matches!(a.overlay, super::app::Overlay::None));
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Confirm(crate::pipeline::Confirm::Run)]));
+}
+
+#[test]
+fn a_question_that_cannot_start_says_why() {
+    let mut a = ready_app();
+    let id = submit(&mut a, "how many blocks were deleted?");
+    let error = "no knowledge for hdfs in storage/hdfs: run `logcopilot index --app hdfs`".to_owned();
+    a.handle(Event::Worker(WorkerMsg::AskFailed { id, error }), Instant::now());
+    assert!(a.asking.is_none());
+    assert!(a.answer.text().contains("could not start") && a.answer.text().contains("Ctrl-G opens the indexing screen"), "{}", a.answer.text());
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! the data's time span, loading knowledge, indexing — and sends results
 //! back as [`WorkerMsg`]s. Draw code never touches the backend; the app
 //! sends [`Job`]s here. A running query is cancelled through the engine's
-//! cancel flag (and by dropping a Loki request).
+//! cancel flag (and by dropping a Loki request); a running question through
+//! the pipeline's cancel token (it still ends with its `Finished` event).
+//! The pipeline's context (knowledge base, model client) is built at the
+//! first question and again after the knowledge changes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use super::event::Event;
 use super::panes::knowledge::KnowledgeState;
 use crate::backend::{Backend, BackendError, Direction, RangeRequest};
 use crate::logql::value::QueryResult;
+use crate::pipeline::{AskRequest, Confirm, PipelineContext, PipelineEvent};
 use crate::storage::AppStore;
 
 /// Work for the worker.
@@ -33,6 +37,10 @@ pub enum Job {
     Index(super::indexing::IndexJob),
     /// Stop the running index job after the work in flight.
     CancelIndex,
+    /// Run a question through the pipeline; its events carry `id`.
+    Ask { id: u64, question: String, start_ns: Option<i64>, end_ns: Option<i64> },
+    /// The answer to the guard's question about the running question's query.
+    Confirm(Confirm),
 }
 
 /// What the worker sends back.
@@ -45,6 +53,10 @@ pub enum WorkerMsg {
     Index(crate::index::IndexEvent),
     /// Indexing ended: a summary, or what went wrong.
     IndexDone(Result<String, String>),
+    /// A step of the question `id`; the last one is `Finished`.
+    Pipeline { id: u64, event: PipelineEvent },
+    /// The question `id` could not start (no knowledge, a bad model config).
+    AskFailed { id: u64, error: String },
 }
 
 /// What the worker needs.
@@ -53,6 +65,23 @@ pub struct WorkerCtx {
     pub app: String,
     pub storage: PathBuf,
     pub config: Arc<crate::config::Config>,
+}
+
+/// The question being answered.
+struct Asking {
+    cancel: tokio_util::sync::CancellationToken,
+    confirm: tokio::sync::mpsc::UnboundedSender<Confirm>,
+}
+
+/// The pipeline's context for the app: knowledge base, backend, model.
+fn pipeline_context(ctx: &WorkerCtx) -> Result<PipelineContext, String> {
+    let cfg = &ctx.config;
+    let paths = crate::config::resolve_paths(cfg);
+    let dataset = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok();
+    let llm = crate::llm::LlmClient::from_config(cfg).map_err(|e| format!("the model is misconfigured: {e}"))?;
+    let kb = crate::retrieve::KnowledgeBase::load(&ctx.storage, &ctx.app, Some(&cfg.llm.chat_model), Some(&cfg.llm.embedding_model))
+        .map_err(|e| e.to_string())?;
+    Ok(PipelineContext::new(Arc::new(kb), ctx.backend.clone(), llm, cfg.pipeline.clone(), dataset.as_ref()))
 }
 
 struct Running {
@@ -114,8 +143,49 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
         let ctx = Arc::new(ctx);
         let mut running: Option<Running> = None;
         let mut index_cancel: Option<Arc<AtomicBool>> = None;
+        let mut asking: Option<Asking> = None;
+        let mut pipeline: Option<Arc<PipelineContext>> = None;
         while let Some(job) = jobs.recv().await {
             match job {
+                Job::Ask { id, question, start_ns, end_ns } => {
+                    if let Some(a) = asking.take() {
+                        a.cancel.cancel();
+                    }
+                    let c = match &pipeline {
+                        Some(c) => c.clone(),
+                        None => {
+                            let w = ctx.clone();
+                            let built = tokio::task::spawn_blocking(move || pipeline_context(&w))
+                                .await
+                                .unwrap_or_else(|e| Err(format!("loading the knowledge failed: {e}")));
+                            match built {
+                                Ok(c) => pipeline.insert(Arc::new(c)).clone(),
+                                Err(error) => {
+                                    let _ = out.send(Event::Worker(WorkerMsg::AskFailed { id, error }));
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    let record_dir = Some(crate::config::resolve_paths(&ctx.config).results.join(&ctx.app));
+                    let req = AskRequest { question, start_ns, end_ns, record_dir, interactive: true };
+                    let mut h = crate::pipeline::start(c, req);
+                    asking = Some(Asking { cancel: h.cancel_token(), confirm: h.confirmer() });
+                    let tx = out.clone();
+                    tokio::spawn(async move {
+                        while let Some(event) = h.next().await {
+                            if tx.send(Event::Worker(WorkerMsg::Pipeline { id, event })).is_err() {
+                                h.cancel();
+                                break;
+                            }
+                        }
+                    });
+                }
+                Job::Confirm(c) => {
+                    if let Some(a) = &asking {
+                        let _ = a.confirm.send(c);
+                    }
+                }
                 Job::Query { id, req } => {
                     if let Some(r) = running.take() {
                         r.cancel.store(true, Ordering::Relaxed);
@@ -131,6 +201,9 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     running = Some(Running { id, started: Instant::now(), cancel, task });
                 }
                 Job::Cancel => {
+                    if let Some(a) = asking.take() {
+                        a.cancel.cancel();
+                    }
                     if let Some(r) = running.take() {
                         r.cancel.store(true, Ordering::Relaxed);
                         r.task.abort();
@@ -146,6 +219,8 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     });
                 }
                 Job::Knowledge => {
+                    // The knowledge may have changed (indexing): the next question reloads it.
+                    pipeline = None;
                     let (c, tx) = (ctx.clone(), out.clone());
                     tokio::spawn(async move {
                         let (storage, app) = (c.storage.clone(), c.app.clone());
@@ -173,6 +248,9 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
         }
         if let Some(c) = index_cancel {
             c.store(true, Ordering::Relaxed);
+        }
+        if let Some(a) = asking {
+            a.cancel.cancel();
         }
     })
 }

@@ -1,7 +1,8 @@
 //! The TUI as a person sees it: the real binary in a pseudo-terminal
 //! (libc's openpty) at 100x30, its output read by a terminal emulator
 //! (vt100). It indexes the app by itself on first start, runs a LogQL query
-//! typed in the editor on the embedded engine and shows its lines, uses no
+//! typed in the editor on the embedded engine and shows its lines, answers a
+//! question through the pipeline (no model: the query builder), uses no
 //! CPU while idle, and gives the terminal back on quit.
 
 use std::fs::File;
@@ -123,7 +124,7 @@ impl Pty {
 }
 
 #[test]
-fn types_a_query_runs_it_on_the_embedded_engine_and_shows_the_lines() {
+fn types_a_query_and_a_question_and_finds_their_results_on_screen() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "app = \"hdfs\"\n").unwrap();
@@ -165,6 +166,17 @@ fn types_a_query_runs_it_on_the_embedded_engine_and_shows_the_lines() {
     std::thread::sleep(Duration::from_secs(2));
     let used = p.cpu_ticks() - before;
     assert!(used <= 3, "{used} clock ticks of CPU in 2 s of idling");
+
+    // A question (Shift-Tab to the question pane, Enter): without a model the
+    // query builder answers, and the steps, the query and its result show.
+    p.send(b"\x1b[Z");
+    p.send(b"How many blocks were deleted?\r");
+    let s = p.wait_for("Answer: 263");
+    assert!(s.contains("Knowledge · 8 retrieved"), "retrieved items replace the templates:\n{s}");
+    assert!(s.contains("Results · 1 series"), "the query ran:\n{s}");
+    assert!(s.contains(r#"|= "Deleting block blk_""#), "the query is in the editor:\n{s}");
+    let records = std::fs::read_dir(res.join("hdfs")).unwrap().count();
+    assert_eq!(records, 1, "the question's record is written");
 
     // Ctrl-C quits and gives the terminal back.
     p.send(b"\x03");

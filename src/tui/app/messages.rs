@@ -49,6 +49,8 @@ impl App {
                 }
             }
             WorkerMsg::Index(e) => self.indexing.apply(e, now),
+            WorkerMsg::Pipeline { id, event } => self.on_pipeline(id, event),
+            WorkerMsg::AskFailed { id, error } => self.ask_failed(id, error),
             WorkerMsg::IndexDone(r) => {
                 self.indexing.state = match r {
                     Ok(s) => JobState::Done(s),
@@ -61,16 +63,21 @@ impl App {
     }
 
     fn query_done(&mut self, query: &str, result: Result<QueryResult, BackendError>, elapsed: Duration) {
+        self.show_result(query, result.as_ref(), elapsed);
+    }
+
+    /// A query's result (or error) in the results pane and the session.
+    pub(super) fn show_result(&mut self, query: &str, result: Result<&QueryResult, &BackendError>, elapsed: Duration) {
         let backend = self.settings.backend;
         match result {
             Ok(r) => {
-                let (body, count) = match Metric::build(&r) {
+                let (body, count) = match Metric::build(r) {
                     Some(m) => {
                         let n = m.series.len();
                         (Body::Metric(m), format!("{n} series"))
                     }
                     None => {
-                        let streams = match &r {
+                        let streams = match r {
                             QueryResult::Streams(s) => s.as_slice(),
                             _ => &[],
                         };
@@ -103,6 +110,7 @@ impl App {
         let keys = &self.settings.keys;
         let typing = self.screen == crate::tui::app::Screen::Main && self.pane(self.focus).is_text();
         let (stage, busy) = match (&self.running, self.screen) {
+            (None, _) if self.asking.is_some() => (self.asking.as_ref().map(|a| self.ask_stage(a)).unwrap_or_default(), true),
             (Some(r), _) => (format!("● running {} · {} cancels", timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
             (None, _) => ("ready".to_owned(), false),

@@ -29,7 +29,10 @@ use crate::tui::worker::Job;
 use crate::backend::{Direction, RangeRequest};
 use crate::dataset::timestamp::Zone;
 
+mod asking;
 mod messages;
+
+pub use asking::AskRun;
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +51,8 @@ pub enum Overlay {
     None,
     Help,
     TimeRange(TimeRangeForm),
+    /// The guard asks whether to run a query over the limits (the reason).
+    Confirm(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +74,8 @@ pub struct Settings {
     pub grafana_url: Option<String>,
     /// Where session exports go.
     pub results_dir: PathBuf,
+    /// Tries a question's query gets (1 + `pipeline.max_repairs`).
+    pub max_tries: u32,
 }
 
 /// The query being run.
@@ -98,6 +105,8 @@ pub struct App {
     /// `None` until the data's time span is known.
     pub range: Option<QueryRange>,
     pub running: Option<Running>,
+    /// The question being answered.
+    pub asking: Option<AskRun>,
     pub notice: Option<(String, Level)>,
     pub session: Session,
     pub quit: bool,
@@ -115,7 +124,7 @@ impl App {
     pub fn new(settings: Settings, initial_query: &str) -> App {
         let app = settings.app.clone();
         let mut answer = AnswerPane::default();
-        answer.set_text(not_wired(&settings));
+        answer.set_text(welcome(&settings));
         let mut results = ResultsPane::default();
         let run = settings.keys.keys_for(&Action::RunQuery);
         results.body = Body::Empty(format!("Edit the LogQL above and press {run} to run it on the {} backend.", settings.backend));
@@ -132,6 +141,7 @@ impl App {
             indexing: IndexView::new(&app),
             range: None,
             running: None,
+            asking: None,
             notice: None,
             session: Session::default(),
             quit: false,
@@ -155,7 +165,7 @@ impl App {
 
     /// Whether something runs whose clock the screen shows (ticks needed).
     pub fn is_busy(&self) -> bool {
-        self.running.is_some() || self.indexing.is_running()
+        self.running.is_some() || self.asking.is_some() || self.indexing.is_running()
     }
 
     pub fn areas(&self) -> Areas {
@@ -183,6 +193,9 @@ impl App {
         if let Some(r) = &mut self.running {
             r.elapsed = now.duration_since(r.started);
             self.results.running = Some(r.elapsed);
+        }
+        if let Some(a) = &mut self.asking {
+            a.elapsed = now.duration_since(a.started);
         }
         if let (true, Some(s)) = (self.indexing.is_running(), self.indexing.started) {
             self.indexing.elapsed = now.duration_since(s);
@@ -212,6 +225,9 @@ impl App {
     fn on_key(&mut self, key: &KeyEvent) {
         if self.screen == Screen::Indexing {
             return self.on_indexing_key(key);
+        }
+        if let Overlay::Confirm(_) = &self.overlay {
+            return self.on_confirm_key(key);
         }
         if let Overlay::TimeRange(form) = &mut self.overlay {
             match form.on_key(key) {
@@ -288,7 +304,7 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Quit => {
-                if self.running.is_some() {
+                if self.running.is_some() || self.asking.is_some() {
                     self.jobs.push(Job::Cancel);
                 }
                 if self.indexing.is_running() {
@@ -320,11 +336,7 @@ impl App {
                 None => self.notice = Some(("no template selected".into(), Level::Warn)),
             },
             Action::Scroll(s) => self.pane_mut(self.focus).scroll(s),
-            Action::Ask(q) => {
-                self.session.ask(&q);
-                self.answer.set_text(format!("You asked: {q}\n\n{}", not_wired(&self.settings)));
-                self.notice = Some(("the question pipeline is not wired yet: edit the LogQL and run it".into(), Level::Warn));
-            }
+            Action::Ask(q) => self.ask(q),
             Action::SetLogql(q) => {
                 self.editor.set_text(&q);
                 self.focus = PaneId::Editor;
@@ -336,7 +348,7 @@ impl App {
         if !matches!(self.overlay, Overlay::None) {
             self.overlay = Overlay::None;
         } else if self.knowledge.close_detail() {
-        } else if self.running.is_some() {
+        } else if self.running.is_some() || self.asking.is_some() {
             self.jobs.push(Job::Cancel);
             self.notice = Some(("cancelling…".into(), Level::Info));
         } else if self.zoom {
@@ -416,14 +428,17 @@ impl App {
     }
 }
 
-/// The answer pane's text until the pipeline is wired.
-fn not_wired(s: &Settings) -> String {
-    let mut t = "The question → LogQL → answer pipeline is not wired into the TUI yet. Meanwhile, write LogQL in the editor and run it.".to_owned();
+/// The answer pane's text before the first question.
+fn welcome(s: &Settings) -> String {
+    let mut t = format!(
+        "Ask a question above and press Enter: it becomes LogQL, runs on the {} backend, and each step shows here. Or edit the LogQL and run it.",
+        s.backend
+    );
     if !s.missing.is_empty() {
         t.push_str(&format!("\n\nNot configured: {}.", s.missing.join(", ")));
     }
     if s.missing.iter().any(|m| m == "no model") {
-        t.push_str(" Set OPENAI_API_KEY, or llm.base_url for a local server, to get answers.");
+        t.push_str(" Without a model, a question gets the best template's query and its result; set OPENAI_API_KEY or llm.base_url for answers in words.");
     }
     t
 }

@@ -1,6 +1,7 @@
 //! The answer pane: wrapped, scrollable text with highlighted code blocks
-//! ([`super::markdown`]). Until the pipeline is wired it says so, and what is
-//! not configured.
+//! ([`super::markdown`]). While a question runs it shows the steps and the
+//! answer as it streams, following the end; then the answer, its query and
+//! the steps.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -25,6 +26,11 @@ impl AnswerPane {
         self.text = s.into();
         self.blocks = super::markdown::parse(&self.text);
         self.scroll = 0;
+    }
+
+    /// Shows the end of the text (until the user scrolls).
+    pub fn follow(&mut self) {
+        self.scroll = usize::MAX;
     }
 
     pub fn text(&self) -> &str {
@@ -85,9 +91,9 @@ impl Pane for AnswerPane {
         let max_top = rows.saturating_sub(page);
         self.scroll = match s {
             Scroll::Up(n) => self.scroll.min(max_top).saturating_sub(n),
-            Scroll::Down(n) => (self.scroll + n).min(max_top),
+            Scroll::Down(n) => self.scroll.saturating_add(n).min(max_top),
             Scroll::PageUp => self.scroll.min(max_top).saturating_sub(page.max(1)),
-            Scroll::PageDown => (self.scroll + page.max(1)).min(max_top),
+            Scroll::PageDown => self.scroll.saturating_add(page.max(1)).min(max_top),
             Scroll::Top => 0,
             Scroll::Bottom => max_top,
         };

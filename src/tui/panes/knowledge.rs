@@ -1,6 +1,7 @@
-//! The knowledge pane. Until retrieval is wired to questions it lists the
-//! app's templates by count from its stored knowledge; Enter shows one in
-//! detail and a key puts a LogQL query for it into the editor.
+//! The knowledge pane: the app's templates by count from its stored
+//! knowledge, and after a question the items retrieved for it (templates,
+//! parameters, workflows) with their scores. Enter shows one in detail
+//! (scrollable), a key puts a LogQL query for its template into the editor.
 
 use std::cell::Cell;
 
@@ -13,7 +14,9 @@ use ratatui::widgets::Paragraph;
 use super::answer::word_wrap;
 use super::{DrawCx, Pane, block, ellipsize, title};
 use crate::knowledge::TemplateRecord;
+use crate::knowledge::documents::DocKind;
 use crate::logql::{Expr, FilterOp, LineFilter, LogExpr, MatchOp, Matcher, Stage};
+use crate::retrieve::RetrievedItem;
 use crate::tui::action::{Action, Scroll};
 
 /// What the pane knows.
@@ -35,6 +38,11 @@ pub struct KnowledgePane {
     offset: Cell<usize>,
     page: Cell<usize>,
     detail: bool,
+    detail_top: usize,
+    detail_rows: Cell<(usize, usize)>,
+    /// Items retrieved for the last question (`Some(empty)`: retrieving);
+    /// shown instead of the templates.
+    retrieved: Option<Vec<RetrievedItem>>,
 }
 
 impl KnowledgePane {
@@ -56,6 +64,18 @@ impl KnowledgePane {
         self.detail = false;
     }
 
+    /// Items retrieved for a question, best first (empty: retrieval runs).
+    pub fn set_retrieved(&mut self, items: Vec<RetrievedItem>) {
+        self.retrieved = Some(items);
+        self.selected = 0;
+        self.offset.set(0);
+        self.detail = false;
+    }
+
+    pub fn retrieved(&self) -> Option<&[RetrievedItem]> {
+        self.retrieved.as_deref()
+    }
+
     pub fn state(&self) -> &KnowledgeState {
         &self.state
     }
@@ -69,23 +89,58 @@ impl KnowledgePane {
         std::mem::take(&mut self.detail)
     }
 
-    fn selected_template(&self) -> Option<&TemplateRecord> {
+    fn templates(&self) -> &[TemplateRecord] {
         match &self.state {
-            KnowledgeState::Loaded(t) => t.get(self.selected),
-            _ => None,
+            KnowledgeState::Loaded(t) => t,
+            _ => &[],
+        }
+    }
+
+    fn selected_template(&self) -> Option<&TemplateRecord> {
+        match &self.retrieved {
+            Some(items) => {
+                let item = items.get(self.selected)?;
+                let id = item.id.split('#').next().unwrap_or(&item.id);
+                (item.kind != DocKind::Workflow).then(|| self.templates().iter().find(|t| t.id == id)).flatten()
+            }
+            None => self.templates().get(self.selected),
         }
     }
 
     fn len(&self) -> usize {
-        match &self.state {
-            KnowledgeState::Loaded(t) => t.len(),
-            _ => 0,
+        match &self.retrieved {
+            Some(items) => items.len(),
+            None => self.templates().len(),
         }
     }
 
-    fn draw_list(&self, f: &mut Frame, inner: Rect, cx: &DrawCx, templates: &[TemplateRecord]) {
+    fn draw_retrieved(&self, f: &mut Frame, inner: Rect, cx: &DrawCx, items: &[RetrievedItem]) {
         let h = inner.height as usize;
         self.page.set(h);
+        let off = self.scrolled_offset(h);
+        let idw = items.iter().map(|t| t.id.len()).max().unwrap_or(1).min(7);
+        let lines: Vec<Line> = items
+            .iter()
+            .enumerate()
+            .skip(off)
+            .take(h)
+            .map(|(i, t)| {
+                let sel = i == self.selected;
+                let first = t.text.lines().next().unwrap_or("");
+                // The document text starts with its kind and id; drop them.
+                let first = first.split_once(": ").map_or(first, |(_, rest)| rest);
+                let text = crate::terminal::sanitize(first);
+                let head = format!("{} {:<idw$} {:.3} ", if sel { '▸' } else { ' ' }, ellipsize(&t.id, idw), t.score);
+                let rest = (inner.width as usize).saturating_sub(head.chars().count());
+                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::raw(ellipsize(&text, rest))]);
+                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    /// The first row shown so that the selection is visible.
+    fn scrolled_offset(&self, h: usize) -> usize {
         let mut off = self.offset.get();
         if self.selected < off {
             off = self.selected;
@@ -93,6 +148,44 @@ impl KnowledgePane {
             off = self.selected + 1 - h;
         }
         self.offset.set(off);
+        off
+    }
+
+    fn detail_text(&self) -> String {
+        let mut text = String::new();
+        if let Some(item) = self.retrieved.as_ref().and_then(|r| r.get(self.selected)) {
+            let how = |r: &Option<crate::retrieve::RankScore>| r.as_ref().map_or("-".to_owned(), |r| format!("#{} ({:.3})", r.rank, r.score));
+            text.push_str(&format!(
+                "{} · {} · score {:.3} (lexical {}, dense {})\n{}\n\n",
+                item.id,
+                item.kind.as_str(),
+                item.score,
+                how(&item.bm25),
+                how(&item.dense),
+                item.text
+            ));
+        }
+        if let Some(t) = self.selected_template() {
+            text.push_str(&format!("{} · {} lines · {:?}\n{}\n", t.id, t.count, t.source, t.text));
+            if let (Some(a), Some(b)) = (&t.first_seen, &t.last_seen) {
+                text.push_str(&format!("seen {a} → {b}\n"));
+            }
+            if !t.levels.is_empty() {
+                let lv: Vec<String> = t.levels.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                text.push_str(&format!("levels: {}\n", lv.join(", ")));
+            }
+            text.push_str(&format!("LogQL: {}\n", template_logql(&self.app, &t.text)));
+            for e in &t.examples {
+                text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
+            }
+        }
+        text
+    }
+
+    fn draw_list(&self, f: &mut Frame, inner: Rect, cx: &DrawCx, templates: &[TemplateRecord]) {
+        let h = inner.height as usize;
+        self.page.set(h);
+        let off = self.scrolled_offset(h);
         let idw = templates.iter().map(|t| t.id.len()).max().unwrap_or(1).min(6);
         let cw = templates.first().map_or(1, |t| t.count.to_string().len());
         let lines: Vec<Line> = templates
@@ -112,23 +205,13 @@ impl KnowledgePane {
         f.render_widget(Paragraph::new(lines), inner);
     }
 
-    fn draw_detail(&self, f: &mut Frame, inner: Rect, t: &TemplateRecord) {
-        let mut text = format!("{} · {} lines · {:?}\n{}\n", t.id, t.count, t.source, t.text);
-        if let (Some(a), Some(b)) = (&t.first_seen, &t.last_seen) {
-            text.push_str(&format!("seen {a} → {b}\n"));
-        }
-        if !t.levels.is_empty() {
-            let lv: Vec<String> = t.levels.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            text.push_str(&format!("levels: {}\n", lv.join(", ")));
-        }
-        text.push_str(&format!("LogQL: {}\n", template_logql(&self.app, &t.text)));
-        for e in &t.examples {
-            text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
-        }
-        let text: Vec<String> = text.split('\n').map(|l| crate::terminal::sanitize(l).into_owned()).collect();
-        let text = text.join("\n");
-        let lines: Vec<Line> =
-            word_wrap(&text, inner.width as usize).into_iter().take(inner.height as usize).map(Line::from).collect();
+    fn draw_detail(&self, f: &mut Frame, inner: Rect) {
+        let text: Vec<String> = self.detail_text().split('\n').map(|l| crate::terminal::sanitize(l).into_owned()).collect();
+        let rows = word_wrap(&text.join("\n"), inner.width as usize);
+        let h = inner.height as usize;
+        self.detail_rows.set((rows.len(), h));
+        let top = self.detail_top.min(rows.len().saturating_sub(h));
+        let lines: Vec<Line> = rows.into_iter().skip(top).take(h).map(Line::from).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
 }
@@ -155,8 +238,10 @@ pub fn template_logql(app: &str, template: &str) -> String {
 
 impl Pane for KnowledgePane {
     fn draw(&self, f: &mut Frame, area: Rect, cx: &DrawCx) {
-        let head = match &self.state {
-            KnowledgeState::Loaded(t) => format!("Knowledge · {} templates", t.len()),
+        let head = match (&self.retrieved, &self.state) {
+            (Some(r), _) if !r.is_empty() => format!("Knowledge · {} retrieved", r.len()),
+            (Some(_), _) => "Knowledge · retrieving…".to_owned(),
+            (None, KnowledgeState::Loaded(t)) => format!("Knowledge · {} templates", t.len()),
             _ => "Knowledge".to_owned(),
         };
         let mut b = block(title(head), cx);
@@ -177,6 +262,15 @@ impl Pane for KnowledgePane {
             let lines: Vec<Line> = word_wrap(&s, inner.width as usize).into_iter().map(|l| Line::styled(l, st)).collect();
             f.render_widget(Paragraph::new(lines), inner);
         };
+        if self.detail && self.len() > 0 {
+            return self.draw_detail(f, inner);
+        }
+        if let Some(items) = &self.retrieved {
+            if items.is_empty() {
+                return note(f, "retrieving knowledge for the question…".into(), cx.theme.dim());
+            }
+            return self.draw_retrieved(f, inner, cx, items);
+        }
         match &self.state {
             KnowledgeState::Loading => note(f, "loading…".into(), cx.theme.dim()),
             KnowledgeState::Missing(why) => note(
@@ -186,16 +280,14 @@ impl Pane for KnowledgePane {
             ),
             KnowledgeState::Failed(e) => note(f, e.clone(), cx.theme.error()),
             KnowledgeState::Loaded(t) if t.is_empty() => note(f, "no templates".into(), cx.theme.dim()),
-            KnowledgeState::Loaded(t) => match (self.detail, self.selected_template()) {
-                (true, Some(sel)) => self.draw_detail(f, inner, sel),
-                _ => self.draw_list(f, inner, cx, t),
-            },
+            KnowledgeState::Loaded(t) => self.draw_list(f, inner, cx, t),
         }
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Option<Action> {
         if key.kind != KeyEventKind::Release && key.code == KeyCode::Enter && self.len() > 0 {
             self.detail = !self.detail;
+            self.detail_top = 0;
         }
         None
     }
@@ -203,6 +295,19 @@ impl Pane for KnowledgePane {
     fn scroll(&mut self, s: Scroll) {
         let n = self.len();
         if n == 0 {
+            return;
+        }
+        if self.detail {
+            let (rows, page) = self.detail_rows.get();
+            let max_top = rows.saturating_sub(page);
+            self.detail_top = match s {
+                Scroll::Up(k) => self.detail_top.saturating_sub(k),
+                Scroll::Down(k) => (self.detail_top + k).min(max_top),
+                Scroll::PageUp => self.detail_top.saturating_sub(page.max(1)),
+                Scroll::PageDown => (self.detail_top + page.max(1)).min(max_top),
+                Scroll::Top => 0,
+                Scroll::Bottom => max_top,
+            };
             return;
         }
         let page = self.page.get().max(1);

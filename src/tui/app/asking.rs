@@ -1,0 +1,213 @@
+//! The app's side of a question: [`Action::Ask`] becomes a pipeline job, and
+//! each [`PipelineEvent`] updates the panes as it arrives: retrieved items
+//! (with scores) in the knowledge pane, each LogQL candidate in the editor,
+//! each execution in the results pane, the steps and the streamed answer in
+//! the answer pane, the stage, try and tokens in the status bar. A guard
+//! that wants a confirmation opens a small overlay.
+
+use std::time::{Duration, Instant};
+
+use super::{App, Level, Overlay};
+use crate::pipeline::event::{Outcome, Stage, Status, Usage};
+use crate::pipeline::{Confirm, PipelineEvent};
+use crate::tui::action::Action;
+use crate::tui::timefmt;
+use crate::tui::worker::Job;
+
+/// The question being answered.
+#[derive(Debug, Clone)]
+pub struct AskRun {
+    pub id: u64,
+    pub question: String,
+    pub started: Instant,
+    pub elapsed: Duration,
+    pub stage: Option<Stage>,
+    pub attempt: u32,
+    pub usage: Usage,
+    /// The step log so far (one entry per step, maybe several lines).
+    pub steps: Vec<String>,
+    /// The answer so far.
+    pub answer: String,
+}
+
+impl App {
+    /// Starts `q` through the pipeline (a running query or question is cancelled).
+    pub(super) fn ask(&mut self, q: String) {
+        let q = q.trim().to_owned();
+        if q.is_empty() {
+            self.notice = Some(("type a question first".into(), Level::Warn));
+            return;
+        }
+        if self.running.is_some() || self.asking.is_some() {
+            self.jobs.push(Job::Cancel);
+            self.running = None;
+            self.results.running = None;
+        }
+        self.session.ask(&q);
+        let id = self.next_id;
+        self.next_id += 1;
+        let (start_ns, end_ns) = match self.range {
+            Some(r) => (Some(r.start_ns), Some(r.end_ns)),
+            None => (None, None),
+        };
+        self.jobs.push(Job::Ask { id, question: q.clone(), start_ns, end_ns });
+        let run = AskRun {
+            id,
+            question: q,
+            started: Instant::now(),
+            elapsed: Duration::ZERO,
+            stage: None,
+            attempt: 0,
+            usage: Usage::default(),
+            steps: Vec::new(),
+            answer: String::new(),
+        };
+        self.asking = Some(run);
+        self.knowledge.set_retrieved(Vec::new());
+        self.refresh_answer();
+        self.notice = None;
+    }
+
+    pub(super) fn ask_failed(&mut self, id: u64, error: String) {
+        if self.asking.take_if(|a| a.id == id).is_none() {
+            return;
+        }
+        let how = if error.contains("index") {
+            format!("\n\n{} opens the indexing screen.", self.settings.keys.keys_for(&Action::OpenIndex))
+        } else {
+            String::new()
+        };
+        self.answer.set_text(format!("The question could not start: {error}{how}"));
+        self.notice = Some(("the question could not start".into(), Level::Error));
+    }
+
+    pub(super) fn on_pipeline(&mut self, id: u64, event: PipelineEvent) {
+        let Some(run) = self.asking.as_mut().filter(|a| a.id == id) else { return };
+        if let Some(line) = event.step_line() {
+            run.steps.push(line);
+        }
+        match event {
+            PipelineEvent::StageStarted { stage, attempt } => {
+                run.stage = Some(stage);
+                run.attempt = run.attempt.max(attempt);
+            }
+            PipelineEvent::Retrieved { items, .. } => self.knowledge.set_retrieved(items),
+            PipelineEvent::Candidate { logql, .. } => {
+                // As it will run: `$__range` is the window's length.
+                let window = self.range.map_or(3_600_000_000_000, |r| r.end_ns.saturating_sub(r.start_ns));
+                self.editor.set_text(&crate::pipeline::QueryPlan::guess(&logql, 0).render(window));
+            }
+            PipelineEvent::ConfirmationNeeded { reason, .. } => self.overlay = Overlay::Confirm(reason),
+            PipelineEvent::Executed { logql, ms, result, .. } => {
+                self.editor.set_text(&logql);
+                self.show_result(&logql, Ok(&result), Duration::from_millis(ms));
+            }
+            PipelineEvent::ExecutionFailed { logql, error, .. } => {
+                self.results.set(
+                    crate::tui::results::Body::Error(error.clone()),
+                    Some(crate::tui::results::Meta { count: "error".into(), elapsed: Duration::ZERO, backend: self.settings.backend }),
+                );
+                self.session.ran(&logql, &[error]);
+            }
+            PipelineEvent::AnswerDelta { text } => run.answer.push_str(&text),
+            PipelineEvent::AnswerRestart => run.answer.clear(),
+            PipelineEvent::Usage(u) => run.usage = u,
+            PipelineEvent::Finished(o) => return self.finished(*o),
+            _ => {}
+        }
+        self.refresh_answer();
+    }
+
+    /// The answer pane while a question runs: the steps, then the answer so far.
+    fn refresh_answer(&mut self) {
+        let Some(run) = &self.asking else { return };
+        let mut t = format!("**{}**\n\n", one_line(&run.question));
+        for s in &run.steps {
+            t.push_str(s);
+            t.push('\n');
+        }
+        if !run.answer.is_empty() {
+            t.push('\n');
+            t.push_str(&run.answer);
+        }
+        self.answer.set_text(t);
+        self.answer.follow();
+    }
+
+    fn finished(&mut self, o: Outcome) {
+        let Some(run) = self.asking.take() else { return };
+        if matches!(self.overlay, Overlay::Confirm(_)) {
+            self.overlay = Overlay::None;
+        }
+        let mut t = String::new();
+        match o.status {
+            Status::Cancelled if o.answer.is_empty() => t.push_str("Cancelled."),
+            Status::Failed => {
+                t.push_str(&format!("The question could not be answered: {}", o.error.as_deref().unwrap_or("unknown error")));
+                if !o.answer.is_empty() && o.error.as_deref() != Some(o.answer.as_str()) {
+                    t.push_str(&format!("\n\n{}", o.answer));
+                }
+            }
+            _ => t.push_str(&o.answer),
+        }
+        if let Some(q) = o.logql.as_ref().filter(|q| !o.answer.contains(q.as_str())) {
+            t.push_str(&format!("\n\n```logql\n{q}\n```"));
+        }
+        t.push_str("\n\n---\nSteps:\n");
+        for s in &run.steps {
+            t.push_str(s);
+            t.push('\n');
+        }
+        if let Some(p) = &o.record {
+            t.push_str(&format!("record: {}\n", p.display()));
+        }
+        self.answer.set_text(t);
+        self.session.answered(&o.answer);
+        let secs = timefmt::elapsed(Duration::from_millis(o.ms));
+        self.notice = Some(match o.status {
+            Status::Answered => (format!("answered in {secs}{}", tokens(&o.usage)), Level::Info),
+            Status::NoModel => (format!("no model: the query builder's answer ({secs})"), Level::Warn),
+            Status::GaveUp => (format!("no working query after {} repairs", o.repairs), Level::Warn),
+            Status::Failed => ("the question failed".to_owned(), Level::Error),
+            Status::Cancelled => ("question cancelled".to_owned(), Level::Info),
+        });
+    }
+
+    /// A key while the guard's confirmation is open.
+    pub(super) fn on_confirm_key(&mut self, key: &crossterm::event::KeyEvent) {
+        use crossterm::event::KeyCode;
+        let c = match key.code {
+            KeyCode::Char('r' | 'R') => Confirm::Run,
+            KeyCode::Char('n' | 'N') | KeyCode::Enter => Confirm::Narrow,
+            KeyCode::Char('s' | 'S') | KeyCode::Esc => Confirm::Stop,
+            _ => return,
+        };
+        self.overlay = Overlay::None;
+        self.jobs.push(Job::Confirm(c));
+    }
+
+    /// The status bar's stage text while a question runs.
+    pub(super) fn ask_stage(&self, run: &AskRun) -> String {
+        let stage = run.stage.map_or("starting", Stage::name);
+        let mut s = format!("● {stage}");
+        if run.attempt > 0 {
+            s.push_str(&format!(" · try {} of {}", run.attempt, self.settings.max_tries));
+        }
+        s.push_str(&tokens(&run.usage));
+        s.push_str(&format!(" · {} · {} cancels", timefmt::elapsed(run.elapsed), self.settings.keys.keys_for(&Action::Cancel)));
+        s
+    }
+}
+
+fn tokens(u: &Usage) -> String {
+    if u.requests == 0 {
+        return String::new();
+    }
+    format!(" · {} tokens", u.tokens_in + u.tokens_out)
+}
+
+/// The question on one line, cut at 200 characters.
+fn one_line(q: &str) -> String {
+    let flat: String = q.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 { format!("{}…", flat.chars().take(200).collect::<String>()) } else { flat }
+}
