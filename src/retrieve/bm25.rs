@@ -103,6 +103,22 @@ pub fn variants(word: &str) -> Vec<String> {
     out
 }
 
+/// A word without its inflection (`failed`, `failing` -> `fail`;
+/// `attempts` -> `attempt`), for comparing word pairs.
+pub fn root(word: &str) -> String {
+    if word.is_ascii() {
+        for suffix in ["ing", "ies", "ed", "es", "s"] {
+            if let Some(stem) = word.strip_suffix(suffix)
+                && stem.len() >= 3
+                && !stem.ends_with('s')
+            {
+                return stem.to_owned();
+            }
+        }
+    }
+    word.to_owned()
+}
+
 /// A search result: the document's position and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
@@ -190,7 +206,45 @@ impl Bm25Index {
                 }
             }
         }
-        self.search_terms(&terms, k, None)
+        let mut hits = self.search_terms(&terms, k, None);
+        self.phrase_bonus(&words, &mut hits);
+        hits
+    }
+
+    /// Rewards documents where two words that follow each other in the
+    /// question also follow each other (`failed password` in "Failed password
+    /// for <*>" over "failed - POSSIBLE BREAK-IN ATTEMPT"): half the two
+    /// words' IDF per shared pair, words compared by [`root`]. Re-sorts.
+    fn phrase_bonus(&self, words: &[String], hits: &mut [Hit]) {
+        if words.len() < 2 || hits.is_empty() {
+            return;
+        }
+        let n = self.docs.len() as f32;
+        let idf = |w: &str| {
+            let df = self.terms.get(w).map_or(0, Vec::len) as f32;
+            if df == 0.0 { 0.0 } else { (1.0 + (n - df + 0.5) / (df + 0.5)).ln() }
+        };
+        let pairs: Vec<((String, String), f32)> = words
+            .windows(2)
+            .filter_map(|p| match p {
+                [a, b] => Some(((root(a), root(b)), 0.5 * (idf(a).max(idf(&root(a))) + idf(b).max(idf(&root(b)))))),
+                _ => None,
+            })
+            .collect();
+        for h in hits.iter_mut() {
+            let Some(doc) = self.docs.get(h.doc) else { continue };
+            let roots: Vec<String> = tokenize(&doc.text).iter().map(|t| root(t)).collect();
+            let doc_pairs: HashSet<(&str, &str)> = roots.windows(2).filter_map(|p| match p {
+                [a, b] => Some((a.as_str(), b.as_str())),
+                _ => None,
+            }).collect();
+            for ((a, b), w) in &pairs {
+                if doc_pairs.contains(&(a.as_str(), b.as_str())) {
+                    h.score += w;
+                }
+            }
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
     }
 
     /// Scores for weighted terms.
@@ -297,5 +351,24 @@ mod tests {
         assert_eq!(Bm25Index::load(&p).unwrap(), ix);
         std::fs::write(&p, "{}").unwrap();
         assert!(Bm25Index::load(&p).is_err());
+    }
+
+    #[test]
+    fn words_next_to_each_other_in_the_question_and_a_template_rank_it_first() {
+        // Both share two question words; only E9 has them side by side.
+        let docs = vec![
+            doc("E27", DocKind::Template, "template E27: reverse mapping checking getaddrinfo for <*> [<*>] failed - POSSIBLE BREAK-IN ATTEMPT!"),
+            doc("E9", DocKind::Template, "template E9: Failed password for <*> from <*> port <*> ssh2"),
+            doc("E10", DocKind::Template, "template E10: Accepted password for <*> from <*> port <*> ssh2"),
+            doc("E11", DocKind::Template, "template E11: Connection closed by <*> [preauth]"),
+            doc("E12", DocKind::Template, "template E12: password changed for <*>"),
+            doc("E13", DocKind::Template, "template E13: password check <*>"),
+        ];
+        let ix = Bm25Index::build("openssh", docs);
+        let plain = ix.search("failed password attempt", 4);
+        assert_eq!(ix.doc(plain[0].doc).unwrap().id, "E27", "without the bonus the rarer word wins: {plain:?}");
+        let expanded = ix.search_expanded("How many failed password attempts were there?", 4);
+        assert_eq!(ix.doc(expanded[0].doc).unwrap().id, "E9", "{expanded:?} (plain BM25: {plain:?})");
+        assert_eq!((root("failed"), root("attempts"), root("failing"), root("process"), root("ssh2")), ("fail".into(), "attempt".into(), "fail".into(), "process".into(), "ssh2".into()));
     }
 }
