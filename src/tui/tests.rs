@@ -441,6 +441,55 @@ fn a_question_that_cannot_start_says_why() {
 }
 
 #[test]
+fn a_pipeline_error_in_every_stage_keeps_the_screen_sane() {
+    use crate::pipeline::event::{Outcome, QuestionKind, RepairReason, Stage, Status, Usage};
+    use crate::pipeline::{CandidateSource, PipelineEvent as P};
+    let mut a = ready_app();
+    let id = submit(&mut a, "how many blocks were deleted?");
+    let bad = r#"sum(count_over_time({app="hdfs"} |= [1h]))"#;
+    let events = vec![
+        P::StageStarted { stage: Stage::Retrieve, attempt: 0 },
+        P::Note { text: "no vectors of text-embedding-3-small: retrieval is lexical only".into() },
+        P::StageStarted { stage: Stage::Generate, attempt: 1 },
+        P::Candidate { attempt: 1, source: CandidateSource::Model, logql: bad.into(), explanation: None },
+        P::CheckFailed { attempt: 1, logql: bad.into(), error: "parse error at line 1, col 37: syntax error: unexpected [".into() },
+        P::Repair { attempt: 2, reason: RepairReason::ParseError, detail: "col 37".into() },
+        P::Candidate { attempt: 2, source: CandidateSource::Repair, logql: r#"{app="hdfs"} |= "Deleted""#.into(), explanation: None },
+        P::StageStarted { stage: Stage::Execute, attempt: 2 },
+        P::ExecutionFailed { attempt: 2, logql: r#"{app="hdfs"} |= "Deleted""#.into(), error: "the loki backend failed: connection refused (http://127.0.0.1:9)".into() },
+        P::Usage(Usage { requests: 2, tokens_in: 1840, tokens_out: 96, estimated: false, cost_usd: None }),
+        P::StageStarted { stage: Stage::Answer, attempt: 2 },
+        P::AnswerDelta { text: "Half an ans".into() },
+        P::AnswerRestart,
+        P::AnswerDelta { text: "The logs could not be queried".into() },
+    ];
+    for e in events {
+        a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: e }), Instant::now());
+    }
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("connection refused"), "the results pane says what failed: {f}");
+    assert!(f.contains("● answer · try 2 of 4 · 1936 tokens"), "{f}");
+    assert!(a.asking.as_ref().is_some_and(|r| r.answer == "The logs could not be queried"), "a restarted stream forgets its start");
+    let end = Outcome {
+        kind: QuestionKind::Query,
+        status: Status::Failed,
+        answer: String::new(),
+        logql: None,
+        result: None,
+        value: None,
+        repairs: 1,
+        error: Some("the loki backend failed: connection refused (http://127.0.0.1:9)".into()),
+        usage: Usage::default(),
+        ms: 2100,
+        record: None,
+    };
+    a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: P::Finished(Box::new(end)) }), Instant::now());
+    assert!(a.answer.text().starts_with("The question could not be answered: the loki backend failed"), "{}", a.answer.text());
+    assert!(a.knowledge.retrieved().is_none(), "nothing retrieved: the templates show again");
+    insta::assert_snapshot!(frame(&mut a, 80, 24));
+}
+
+#[test]
 fn knowledge_detail_and_insert_template() {
     let mut a = ready_app();
     a.focus = PaneId::Knowledge;

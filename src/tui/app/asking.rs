@@ -72,6 +72,7 @@ impl App {
         if self.asking.take_if(|a| a.id == id).is_none() {
             return;
         }
+        self.knowledge.end_retrieval();
         let how = if error.contains("index") {
             format!("\n\n{} opens the indexing screen.", self.settings.keys.keys_for(&Action::OpenIndex))
         } else {
@@ -136,6 +137,7 @@ impl App {
 
     fn finished(&mut self, o: Outcome) {
         let Some(run) = self.asking.take() else { return };
+        self.knowledge.end_retrieval();
         if matches!(self.overlay, Overlay::Confirm(_)) {
             self.overlay = Overlay::None;
         }

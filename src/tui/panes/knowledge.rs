@@ -72,6 +72,13 @@ impl KnowledgePane {
         self.detail = false;
     }
 
+    /// Back to the templates when a question ended without retrieving anything.
+    pub fn end_retrieval(&mut self) {
+        if self.retrieved.as_ref().is_some_and(Vec::is_empty) {
+            self.retrieved = None;
+        }
+    }
+
     pub fn retrieved(&self) -> Option<&[RetrievedItem]> {
         self.retrieved.as_deref()
     }
