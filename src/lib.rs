@@ -32,6 +32,7 @@ pub mod logs;
 pub mod pipeline;
 pub mod loki;
 pub mod retrieve;
+pub mod scan;
 pub mod storage;
 pub mod terminal;
 pub mod tui;
