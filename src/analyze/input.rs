@@ -52,11 +52,17 @@ pub fn read_input(path: &Path) -> Result<InputLines, InputError> {
     read_lines(raw, &what)
 }
 
-fn read_capped(r: impl Read, what: &str) -> Result<Vec<u8>, InputError> {
+fn read_capped(mut r: impl Read, what: &str) -> Result<Vec<u8>, InputError> {
+    let io = |e: std::io::Error| InputError::Read { what: what.into(), message: e.to_string() };
     let mut out = Vec::new();
-    r.take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| InputError::Read { what: what.into(), message: e.to_string() })?;
+    // The head first: a binary file is refused before the rest is read.
+    (&mut r).take(HEAD as u64).read_to_end(&mut out).map_err(io)?;
+    if !out.starts_with(&[0x1f, 0x8b])
+        && let Some(why) = binary_reason(&out)
+    {
+        return Err(InputError::Binary { what: what.into(), why });
+    }
+    r.take((MAX_INPUT_BYTES + 1 - out.len()) as u64).read_to_end(&mut out).map_err(io)?;
     if out.len() > MAX_INPUT_BYTES {
         return Err(InputError::TooLarge { what: what.into() });
     }
@@ -140,5 +146,20 @@ mod tests {
         assert!(matches!(read_lines(b"\n \n".to_vec(), "t"), Err(InputError::Empty { .. })));
         assert!(matches!(read_lines(Vec::new(), "t"), Err(InputError::Empty { .. })));
         assert!(matches!(read_lines(vec![0x1f, 0x8b, 1, 2], "t"), Err(InputError::Read { .. })));
+    }
+
+    #[test]
+    fn a_binary_file_is_refused_from_its_head() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("core.bin");
+        let mut bytes = b"\x7fELF\x02\x01\x01\x00\x00".to_vec();
+        bytes.extend(std::iter::repeat_n(b'a', 100_000));
+        std::fs::write(&p, bytes).unwrap();
+        let e = read_input(&p).unwrap_err();
+        assert!(matches!(e, InputError::Binary { .. }) && e.to_string().contains("core.bin looks like a binary file"), "{e}");
+        let p2 = d.path().join("ok.log");
+        std::fs::write(&p2, "one\ntwo\n").unwrap();
+        assert_eq!(read_input(&p2).unwrap().lines, vec!["one", "two"]);
+        assert!(matches!(read_input(d.path()), Err(InputError::Read { .. })));
     }
 }

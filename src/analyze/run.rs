@@ -27,8 +27,10 @@ pub struct AnalyzeOptions {
 }
 
 impl AnalyzeOptions {
+    /// `[analyze]`; the answer gets at most half of `llm.context_tokens`.
     pub fn from_config(cfg: &crate::config::Config, service: Option<String>) -> Self {
-        Self { service, answer_tokens: cfg.analyze.answer_tokens, temperature: cfg.analyze.temperature }
+        let answer_tokens = cfg.analyze.answer_tokens.min((cfg.llm.context_tokens / 2) as u32).max(1);
+        Self { service, answer_tokens, temperature: cfg.analyze.temperature }
     }
 
     /// The service line of the prompt.

@@ -365,7 +365,7 @@ impl Default for PipelineConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AnalyzeConfig {
     /// Tokens kept free for each chunk's answer (the rest of `llm.context_tokens`,
-    /// less the prompt, holds the lines).
+    /// less the prompt, holds the lines); at most half the context is used.
     pub answer_tokens: u32,
     pub temperature: f32,
 }
@@ -388,7 +388,8 @@ pub struct ScanConfig {
     /// (log time), unless more severe; "0s" reports every one.
     pub suppress: String,
     pub temperature: f32,
-    /// Tokens kept free for each window's JSON report.
+    /// Tokens kept free for each window's JSON report (twice: a repair
+    /// request resends the first reply); at most a quarter of the context is used.
     pub answer_tokens: u32,
     /// Anomalies of `webhook_severities` are POSTed here as JSON.
     pub webhook_url: Option<String>,
@@ -781,8 +782,8 @@ impl Config {
             return Err(("llm.context_tokens", format!("must be >= 1024, got {ctx}")));
         }
         for (key, answer) in [("analyze.answer_tokens", self.analyze.answer_tokens), ("scan.answer_tokens", self.scan.answer_tokens)] {
-            if answer == 0 || answer as usize + 512 > ctx {
-                return Err((key, format!("must be >= 1 and leave at least 512 of llm.context_tokens ({ctx}) for the prompt, got {answer}")));
+            if answer == 0 {
+                return Err((key, "must be >= 1, got 0".to_owned()));
             }
         }
         for (key, t) in [("analyze.temperature", self.analyze.temperature), ("scan.temperature", self.scan.temperature)] {

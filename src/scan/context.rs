@@ -53,7 +53,7 @@ impl ScanOptions {
             max_lines: s.max_lines.clamp(1, 5000),
             suppress_ns: parse_duration(&s.suppress).filter(|&d| d >= 0).unwrap_or(1_800_000_000_000),
             temperature: s.temperature,
-            answer_tokens: s.answer_tokens,
+            answer_tokens: s.answer_tokens.min((cfg.llm.context_tokens / 4) as u32).max(1),
             context_tokens: cfg.llm.context_tokens,
             webhook,
             signals: SignalOptions { jump_ratio: s.jump_ratio, jump_min_lines: s.jump_min_lines },
