@@ -18,7 +18,7 @@ use super::backend_args::BackendArgs;
 use super::query::runtime;
 use super::timeargs::{TimeArgs, parse_positive_duration};
 use crate::config::{self, Config};
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, DatasetError};
 use crate::llm::LlmClient;
 use crate::retrieve::{KbError, KnowledgeBase};
 use crate::scan::route::{record, rfc3339};
@@ -72,7 +72,14 @@ pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
         options.max_lines = n;
     }
     let backend = a.backend.open(cfg, Some(&app), None)?;
-    let dataset = Dataset::load(&paths.datasets, &app).ok().map(Arc::new);
+    let dataset = match Dataset::load(&paths.datasets, &app) {
+        Ok(d) => Some(Arc::new(d)),
+        Err(DatasetError::NotFound { .. }) => None,
+        Err(e) => {
+            eprintln!("! {e}");
+            None
+        }
+    };
     let kb = match KnowledgeBase::load(&paths.storage, &app, None, None) {
         Ok(kb) => Some(Arc::new(kb)),
         Err(KbError::Missing { .. }) => None,
@@ -146,7 +153,9 @@ async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, t
                 eprintln!("· window {} [{}]: {lines} lines, {sent} sent{how}{cut}", index + 1, span(*start_ns, *end_ns));
             }
             ScanEvent::WindowDone { report: r } if text => {
-                let _ = writeln!(out, "window {} [{}] {}: {} anomalies", r.index + 1, span(r.start_ns, r.end_ns), r.health.as_str(), r.anomalies.len());
+                let n = r.anomalies.len();
+                let what = if n == 1 { "1 anomaly".to_owned() } else { format!("{n} anomalies") };
+                let _ = writeln!(out, "window {} [{}] {}: {what}", r.index + 1, span(r.start_ns, r.end_ns), r.health.as_str());
             }
             ScanEvent::Anomaly { anomaly: a, .. } if text => {
                 let _ = writeln!(out, "  {:<8} {}: {}", a.severity.as_str().to_uppercase(), safe(&a.kind), safe(&a.summary));
