@@ -11,11 +11,14 @@
 //! - [`storage`]: the knowledge files, written atomically, with a manifest.
 //! - [`retrieve`]: hybrid search over the knowledge (BM25 + dense, fused), context packing.
 //! - [`pipeline`]: a question -> checked LogQL -> execution, repairs -> a streamed answer, as events.
+//! - [`analyze`]: summary, root cause, action items, interpretation or solution over lines, in chunks.
+//! - [`scan`]: windowed anomaly reports by the model, template signals, routing (JSONL, webhook).
 //! - [`eval`]: a Q&A sheet through the pipeline, scored.
 //! - [`llm`]: chat and embeddings on an OpenAI-compatible endpoint, redaction, usage.
 //! - [`tui`]: the terminal UI (`logcopilot` with no arguments).
 //! - [`cli`]: the commands behind `main.rs`.
 
+pub mod analyze;
 pub mod backend;
 pub mod cli;
 pub mod config;
@@ -29,6 +32,7 @@ pub mod logs;
 pub mod pipeline;
 pub mod loki;
 pub mod retrieve;
+pub mod scan;
 pub mod storage;
 pub mod terminal;
 pub mod tui;

@@ -1,6 +1,7 @@
 //! The command line: argument definitions (clap) and the commands behind them.
 //! `main.rs` parses a [`Cli`] and hands it to [`run`].
 
+mod analyze;
 mod ask;
 mod backend_args;
 mod eval;
@@ -13,6 +14,7 @@ mod parse;
 mod progress;
 mod query;
 mod query_error;
+mod scan;
 mod timeargs;
 
 use std::path::PathBuf;
@@ -76,7 +78,16 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Run a Q&A sheet through the pipeline and score the answers.
     Eval(eval::EvalArgs),
+    /// Analyse log lines with the model: summary, root cause, action items, interpretation or solution, chunk by chunk.
+    Analyze(analyze::AnalyzeArgs),
+    /// Scan an app's logs in time windows for anomalies with the model; rank template signals.
+    Scan(scan::ScanArgs),
 }
+
+/// The message was already printed: exit with this code.
+#[derive(Debug, thiserror::Error)]
+#[error("exit code {0}")]
+pub struct Exit(pub i32);
 
 /// Where the input format comes from: a dataset, or flags.
 #[derive(Debug, Clone, Args)]
@@ -101,6 +112,7 @@ pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) if e.is::<query_error::Reported>() => 1,
+        Err(e) if e.is::<Exit>() => e.downcast_ref::<Exit>().map_or(1, |x| x.0),
         Err(e) => {
             eprintln!("error: {e:#}");
             1
@@ -119,6 +131,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Load(a)) => Some(a.app.clone()),
         Some(Command::Ask(a)) => a.app.clone(),
         Some(Command::Eval(a)) => a.app.clone(),
+        Some(Command::Analyze(a)) => a.app.clone(),
+        Some(Command::Scan(a)) => a.app.clone(),
     };
     let overrides = ConfigOverrides {
         config_path: cli.global.config.clone(),
@@ -140,6 +154,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Load(a)) => load::run(&cfg, &cli.global, a),
         Some(Command::Ask(a)) => ask::run(&cfg, cli.global.quiet, a),
         Some(Command::Eval(a)) => eval::run(&cfg, cli.global.quiet, a),
+        Some(Command::Analyze(a)) => analyze::run(&cfg, cli.global.quiet, a),
+        Some(Command::Scan(a)) => scan::run(&cfg, cli.global.quiet, a),
     }
 }
 

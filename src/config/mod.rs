@@ -54,6 +54,8 @@ pub struct Config {
     pub llm: LlmConfig,
     pub index: IndexConfig,
     pub pipeline: PipelineConfig,
+    pub analyze: AnalyzeConfig,
+    pub scan: ScanConfig,
     pub ui: UiConfig,
     /// The config file that was loaded, if any (absolute when the cwd is).
     #[serde(skip)]
@@ -73,6 +75,8 @@ impl Default for Config {
             llm: LlmConfig::default(),
             index: IndexConfig::default(),
             pipeline: PipelineConfig::default(),
+            analyze: AnalyzeConfig::default(),
+            scan: ScanConfig::default(),
             ui: UiConfig::default(),
             file: None,
             origins: BTreeMap::new(),
@@ -153,6 +157,9 @@ pub struct LlmConfig {
     pub redaction: RedactionMode,
     /// Texts per embeddings request.
     pub embedding_batch_size: usize,
+    /// The chat model's context window, in tokens (prompt and answer together):
+    /// `analyze` and `scan` fit the log text they send under it.
+    pub context_tokens: usize,
     /// USD per million tokens, by model name; models not listed cost 0 (shown as unknown).
     pub prices: BTreeMap<String, ModelPrice>,
 }
@@ -193,6 +200,7 @@ impl Default for LlmConfig {
             requests_per_second: 5.0,
             redaction: RedactionMode::Default,
             embedding_batch_size: 64,
+            context_tokens: 8192,
             prices: default_prices(),
         }
     }
@@ -352,6 +360,68 @@ impl Default for PipelineConfig {
     }
 }
 
+/// `[analyze]`: `logcopilot analyze` (summary, root cause, ... over lines).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyzeConfig {
+    /// Tokens kept free for each chunk's answer (the rest of `llm.context_tokens`,
+    /// less the prompt, holds the lines); at most half the context is used.
+    pub answer_tokens: u32,
+    pub temperature: f32,
+}
+
+impl Default for AnalyzeConfig {
+    fn default() -> Self {
+        AnalyzeConfig { answer_tokens: 1000, temperature: 0.2 }
+    }
+}
+
+/// `[scan]`: `logcopilot scan` (anomaly reports over time windows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Window length (a Loki duration).
+    pub window: String,
+    /// Most lines sent to the model per window (a busier window is sampled).
+    pub max_lines: usize,
+    /// An anomaly type already reported is not reported again for this long
+    /// (log time), unless more severe; "0s" reports every one.
+    pub suppress: String,
+    pub temperature: f32,
+    /// Tokens kept free for each window's JSON report (twice: a repair
+    /// request resends the first reply); at most a quarter of the context is used.
+    pub answer_tokens: u32,
+    /// Anomalies of `webhook_severities` are POSTed here as JSON.
+    pub webhook_url: Option<String>,
+    pub webhook_severities: Vec<String>,
+    pub webhook_timeout_secs: u64,
+    /// A template "jumps" when its count in a window is at least this many times
+    /// its count in the window before (counts + 1)...
+    pub jump_ratio: f64,
+    /// ...and at least this many lines.
+    pub jump_min_lines: u64,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            window: "5m".to_owned(),
+            max_lines: 200,
+            suppress: "30m".to_owned(),
+            temperature: 0.1,
+            answer_tokens: 1500,
+            webhook_url: None,
+            webhook_severities: vec!["high".to_owned(), "critical".to_owned()],
+            webhook_timeout_secs: 10,
+            jump_ratio: 3.0,
+            jump_min_lines: 10,
+        }
+    }
+}
+
+/// The severities of `scan.webhook_severities`, least severe first.
+pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+
 /// `[ui]`: display settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -427,6 +497,7 @@ impl fmt::Debug for LlmConfig {
             .field("requests_per_second", &self.requests_per_second)
             .field("redaction", &self.redaction)
             .field("embedding_batch_size", &self.embedding_batch_size)
+            .field("context_tokens", &self.context_tokens)
             .field("prices", &self.prices)
             .finish()
     }
@@ -704,6 +775,50 @@ impl Config {
         c
     }
 
+    /// The checks of `llm.context_tokens`, `[analyze]` and `[scan]`.
+    fn check_analysis(&self) -> Result<(), (&'static str, String)> {
+        let ctx = self.llm.context_tokens;
+        if ctx < 1024 {
+            return Err(("llm.context_tokens", format!("must be >= 1024, got {ctx}")));
+        }
+        for (key, answer) in [("analyze.answer_tokens", self.analyze.answer_tokens), ("scan.answer_tokens", self.scan.answer_tokens)] {
+            if answer == 0 {
+                return Err((key, "must be >= 1, got 0".to_owned()));
+            }
+        }
+        for (key, t) in [("analyze.temperature", self.analyze.temperature), ("scan.temperature", self.scan.temperature)] {
+            if !(0.0..=2.0).contains(&t) {
+                return Err((key, format!("must be in 0..=2, got {t}")));
+            }
+        }
+        let sc = &self.scan;
+        if crate::logql::parse_duration(&sc.window).is_none_or(|d| d <= 0) {
+            return Err(("scan.window", format!("must be a positive duration such as 5m or 1h, got {:?}", sc.window)));
+        }
+        if crate::logql::parse_duration(&sc.suppress).is_none_or(|d| d < 0) {
+            return Err(("scan.suppress", format!("must be a duration such as 30m (0s: never suppress), got {:?}", sc.suppress)));
+        }
+        if sc.max_lines == 0 || sc.max_lines > 5000 {
+            return Err(("scan.max_lines", format!("must be in 1..=5000, got {}", sc.max_lines)));
+        }
+        if let Some(bad) = sc.webhook_severities.iter().find(|s| !SEVERITIES.contains(&s.trim().to_ascii_lowercase().as_str())) {
+            return Err(("scan.webhook_severities", format!("{bad:?} is not one of {}", SEVERITIES.join(", "))));
+        }
+        if let Some(u) = sc.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            match reqwest::Url::parse(u.trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+                _ => return Err(("scan.webhook_url", format!("must be an http or https URL, got {u:?}"))),
+            }
+        }
+        if sc.webhook_timeout_secs == 0 {
+            return Err(("scan.webhook_timeout_secs", "must be >= 1, got 0".to_owned()));
+        }
+        if !(sc.jump_ratio >= 1.0 && sc.jump_ratio.is_finite()) {
+            return Err(("scan.jump_ratio", format!("must be >= 1, got {}", sc.jump_ratio)));
+        }
+        Ok(())
+    }
+
     /// Checks value ranges; the error names the full key and where the value came from.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let fail = |key: &str, message: String| {
@@ -753,6 +868,9 @@ impl Config {
         }
         if crate::logql::parse_bytes(&pl.max_bytes).is_none_or(|b| b == 0) {
             return fail("pipeline.max_bytes", format!("must be a positive size such as 10GB or 500MB, got {:?}", pl.max_bytes));
+        }
+        if let Err((key, message)) = self.check_analysis() {
+            return fail(key, message);
         }
         let rps = self.llm.requests_per_second;
         if !(rps > 0.0 && rps.is_finite()) {

@@ -580,3 +580,30 @@ fn key_bindings_from_the_file_are_checked_and_blamed_on_their_line() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[test]
+fn scan_and_analyze_values_are_checked() {
+    let sb = Sandbox::new();
+    for (text, key) in [
+        ("[scan]\nwindow = \"soon\"\n", "scan.window"),
+        ("[scan]\nwindow = \"0s\"\n", "scan.window"),
+        ("[scan]\nsuppress = \"-1m\"\n", "scan.suppress"),
+        ("[scan]\nmax_lines = 0\n", "scan.max_lines"),
+        ("[scan]\nwebhook_severities = [\"high\", \"loud\"]\n", "scan.webhook_severities"),
+        ("[scan]\nwebhook_url = \"ftp://x\"\n", "scan.webhook_url"),
+        ("[scan]\ntemperature = 3.0\n", "scan.temperature"),
+        ("[scan]\njump_ratio = 0.5\n", "scan.jump_ratio"),
+        ("[llm]\ncontext_tokens = 100\n", "llm.context_tokens"),
+        ("[analyze]\nanswer_tokens = 0\n", "analyze.answer_tokens"),
+    ] {
+        sb.write("cwd/config.toml", text);
+        let err = sb.load(&ConfigOverrides::default(), &no_env).unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { key: k, .. } if k == key), "{text}: {err:?}");
+    }
+    sb.write(
+        "cwd/config.toml",
+        "[scan]\nwindow = \"1h\"\nsuppress = \"0s\"\nwebhook_url = \"http://127.0.0.1:9000/a\"\nwebhook_severities = [\"Critical\"]\n",
+    );
+    let cfg = sb.load(&ConfigOverrides::default(), &no_env).unwrap();
+    assert_eq!(cfg.scan.window, "1h");
+}

@@ -27,6 +27,15 @@ pub fn default_map() -> BTreeMap<String, String> {
     m
 }
 
+/// The id (index into [`LEVELS`]) of a canonical level name, any case.
+pub fn canonical(name: &str) -> Option<u8> {
+    let n = name.trim().to_ascii_lowercase();
+    LEVELS.iter().position(|l| *l == n).map(|i| i as u8)
+}
+
+/// The id of `warn` in [`LEVELS`]: levels at or above it are warnings or errors.
+pub const WARN: u8 = 4;
+
 /// A compiled level map; lookups ignore ASCII case.
 #[derive(Debug, Clone)]
 pub struct LevelMap {

@@ -88,6 +88,11 @@ pub struct LevelsFile {
     /// Raw level -> canonical level, added to the defaults.
     #[serde(default)]
     pub map: BTreeMap<String, String>,
+    /// For formats without a level field: words in the content (matched
+    /// case-insensitively) -> canonical level, e.g. `"error:" = "error"`.
+    /// Used by the template signals of `scan`; the most severe match wins.
+    #[serde(default)]
+    pub keywords: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -159,6 +164,8 @@ pub struct Dataset {
     pub labels: Vec<(String, usize)>,
     pub level_field: Option<usize>,
     pub levels: LevelMap,
+    /// `[levels.keywords]`: (lower-case word, canonical level id).
+    pub level_keywords: Vec<(String, u8)>,
     pub sessions: Vec<SessionPattern>,
     pub masking: Vec<MaskRule>,
     pub join_continuations: bool,
@@ -169,6 +176,16 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The level `[levels.keywords]` give `content` (the most severe word
+    /// found), or 0 (unknown).
+    pub fn keyword_level(&self, content: &str) -> u8 {
+        if self.level_keywords.is_empty() {
+            return 0;
+        }
+        let lower = content.to_lowercase();
+        self.level_keywords.iter().filter(|(w, _)| lower.contains(w.as_str())).map(|(_, l)| *l).max().unwrap_or(0)
+    }
+
     /// Loads `dir/<app>/dataset.toml`.
     pub fn load(datasets_dir: &Path, app: &str) -> Result<Self, DatasetError> {
         let folder = datasets_dir.join(app);
@@ -221,6 +238,7 @@ impl Dataset {
             labels: Vec::new(),
             level_field,
             levels: LevelMap::new(&BTreeMap::new()).expect("default level map is valid"),
+            level_keywords: Vec::new(),
             sessions: Vec::new(),
             masking: Vec::new(),
             join_continuations: false,
@@ -263,6 +281,16 @@ impl Dataset {
             None => header.field_index("Level"),
         };
         let levels = LevelMap::new(&f.levels.map).map_err(|m| bad("levels.map", m))?;
+        let mut level_keywords = Vec::new();
+        for (word, level) in &f.levels.keywords {
+            let id = level::canonical(level).ok_or_else(|| {
+                bad(&format!("levels.keywords.{word}"), format!("{level:?} is not one of {}", level::LEVELS.join(", ")))
+            })?;
+            if word.trim().is_empty() {
+                return Err(bad("levels.keywords", "an empty word".into()));
+            }
+            level_keywords.push((word.to_lowercase(), id));
+        }
         let mut sessions = Vec::new();
         for (i, s) in f.sessions.iter().enumerate() {
             let regex = Regex::new(s.pattern.as_deref().unwrap_or(r"^.+$"))
@@ -297,6 +325,7 @@ impl Dataset {
             labels,
             level_field,
             levels,
+            level_keywords,
             sessions,
             masking,
             join_continuations: f.multiline.join,
@@ -374,7 +403,16 @@ pattern = 'blk_-?\d+'
         let e = Dataset::load(d.path(), "badlabel").unwrap_err().to_string();
         assert!(e.contains("labels.level") && e.contains("<Lvl>"), "{e}");
 
+        write(d.path(), "words", &format!("{GOOD}\n[levels.keywords]\n\"Error:\" = \"error\"\n\"retry\" = \"warn\"\n"));
+        let ds = Dataset::load(d.path(), "words").unwrap();
+        assert_eq!(level::LEVELS[ds.keyword_level("an ERROR: disk, retry later") as usize], "error");
+        assert_eq!(level::LEVELS[ds.keyword_level("will Retry") as usize], "warn");
+        assert_eq!(ds.keyword_level("fine"), 0);
+        write(d.path(), "badword", &format!("{GOOD}\n[levels.keywords]\n\"x\" = \"loud\"\n"));
+        let e = Dataset::load(d.path(), "badword").unwrap_err().to_string();
+        assert!(e.contains("levels.keywords.x") && e.contains("loud"), "{e}");
+
         let e = Dataset::load(d.path(), "nope").unwrap_err().to_string();
-        assert!(e.contains("available: badlabel, ok, typo"), "{e}");
+        assert!(e.contains("available: badlabel, badword, ok, typo, words"), "{e}");
     }
 }

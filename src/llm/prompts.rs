@@ -14,6 +14,12 @@ const FILES: &[(&str, &str)] = &[
     ("logql_generate", include_str!("../../assets/prompts/logql_generate.md")),
     ("answer_results", include_str!("../../assets/prompts/answer_results.md")),
     ("answer_knowledge", include_str!("../../assets/prompts/answer_knowledge.md")),
+    ("analyze_summary", include_str!("../../assets/prompts/analyze_summary.md")),
+    ("analyze_root_cause", include_str!("../../assets/prompts/analyze_root_cause.md")),
+    ("analyze_action_items", include_str!("../../assets/prompts/analyze_action_items.md")),
+    ("analyze_interpret", include_str!("../../assets/prompts/analyze_interpret.md")),
+    ("analyze_solution", include_str!("../../assets/prompts/analyze_solution.md")),
+    ("scan_window", include_str!("../../assets/prompts/scan_window.md")),
 ];
 
 /// Errors of a prompt file or of its rendering (bugs of ours, not of the input).

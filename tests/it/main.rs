@@ -2,6 +2,7 @@
 //! One test binary (to keep link time down), one module per subject.
 
 mod accuracy;
+mod analyze;
 mod bad_input;
 mod common;
 mod golden;
@@ -16,4 +17,5 @@ mod loki_server;
 mod loki_tls;
 mod pipeline;
 mod query_cli;
+mod scan;
 mod tui_pty;

@@ -1,10 +1,11 @@
 //! A local OpenAI-compatible server for the tests, on 127.0.0.1 (real HTTP,
 //! axum): `/v1/chat/completions` (whole or streamed as SSE) and
 //! `/v1/embeddings`. It stands in for the model only. By default it answers
-//! the summary prompts with valid JSON (built from what the prompt asks) and
-//! embeds text as a deterministic vector; scripted replies and faults (429,
-//! 500, a slow reply, malformed JSON, HTML, wrong dimensions, a stream cut
-//! short) are queued per route. Every request is logged.
+//! the summary prompts with valid JSON (built from what the prompt asks), a
+//! scan window with "no anomalies", and embeds text as a deterministic
+//! vector; scripted replies and faults (429, 500, a slow reply, malformed
+//! JSON, HTML, wrong dimensions, a stream cut short) are queued per route.
+//! Every request is logged.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -202,9 +203,18 @@ pub fn item_of(body: &Value) -> Option<String> {
     }
 }
 
+/// Whether a chat request is a window of `logcopilot scan`.
+pub fn is_scan(body: &Value) -> bool {
+    body["messages"][0]["content"].as_str().is_some_and(|s| s.contains("for anomalies, one time window at a time"))
+}
+
 /// The default chat answer: valid JSON for the summary prompts (quoting the
-/// first placeholder it saw, if any), else an echo of the last message.
+/// first placeholder it saw, if any), a report of no anomalies for a scan
+/// window, else an echo of the last message.
 pub fn default_answer(body: &Value) -> String {
+    if is_scan(body) {
+        return json!({"anomalies": [], "window_health": "normal"}).to_string();
+    }
     let all: String = body["messages"]
         .as_array()
         .map(|m| m.iter().filter(|x| x["role"] == "user").filter_map(|x| x["content"].as_str()).collect())

@@ -3,6 +3,6 @@
 //! against the engine (`questions`); whole runs against the scripted LLM
 //! server (`run`).
 
-mod builder;
+pub mod builder;
 mod questions;
 mod run;
