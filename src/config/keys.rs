@@ -26,6 +26,15 @@ pub struct KeysConfig {
     pub export: Vec<String>,
     pub copy_logql: Vec<String>,
     pub insert_template: Vec<String>,
+    /// Results: mark or unmark the selected log line (for an analysis).
+    pub mark: Vec<String>,
+    /// Results: analyse the marked lines (or all) with the model.
+    pub analyze: Vec<String>,
+    /// The anomaly scan screen.
+    pub scan: Vec<String>,
+    /// Answer pane: the next or previous part of an analysis.
+    pub next_part: Vec<String>,
+    pub prev_part: Vec<String>,
     pub scroll_up: Vec<String>,
     pub scroll_down: Vec<String>,
     pub page_up: Vec<String>,
@@ -54,6 +63,11 @@ impl Default for KeysConfig {
             export: keys(&["ctrl-s"]),
             copy_logql: keys(&["alt-c"]),
             insert_template: keys(&["i"]),
+            mark: keys(&["m"]),
+            analyze: keys(&["a"]),
+            scan: keys(&["ctrl-o"]),
+            next_part: keys(&["n"]),
+            prev_part: keys(&["p"]),
             scroll_up: keys(&["up", "k"]),
             scroll_down: keys(&["down", "j"]),
             page_up: keys(&["pageup"]),
@@ -66,7 +80,7 @@ impl Default for KeysConfig {
 
 impl KeysConfig {
     /// Every action with its config name and keys, in the order of the help.
-    pub fn entries(&self) -> [(&'static str, &[String]); 19] {
+    pub fn entries(&self) -> [(&'static str, &[String]); 24] {
         [
             ("run_query", &self.run_query),
             ("cancel", &self.cancel),
@@ -76,6 +90,11 @@ impl KeysConfig {
             ("toggle_view", &self.toggle_view),
             ("zoom", &self.zoom),
             ("insert_template", &self.insert_template),
+            ("mark", &self.mark),
+            ("analyze", &self.analyze),
+            ("scan", &self.scan),
+            ("next_part", &self.next_part),
+            ("prev_part", &self.prev_part),
             ("index", &self.index),
             ("export", &self.export),
             ("copy_logql", &self.copy_logql),

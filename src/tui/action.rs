@@ -44,13 +44,22 @@ pub enum Action {
     Ask(String),
     /// Replace the editor's text.
     SetLogql(String),
+    /// Results: mark or unmark the selected log line.
+    Mark,
+    /// Analyse the marked log lines (or all shown) with the model.
+    Analyze,
+    /// Open the anomaly scan screen.
+    OpenScan,
+    /// The next or previous part of an analysis.
+    NextPart,
+    PrevPart,
 }
 
 impl Action {
     /// Whether the action acts on the focused pane only (scrolling and the
     /// like), as opposed to the whole app.
     pub fn is_pane_local(&self) -> bool {
-        matches!(self, Action::Scroll(_) | Action::ToggleView | Action::InsertTemplate)
+        matches!(self, Action::Scroll(_) | Action::ToggleView | Action::InsertTemplate | Action::Mark | Action::Analyze | Action::NextPart | Action::PrevPart)
     }
 
     /// What the help says it does.
@@ -78,6 +87,11 @@ impl Action {
             Action::Scroll(Scroll::Bottom) => "to the bottom",
             Action::Ask(_) => "ask a question",
             Action::SetLogql(_) => "set the LogQL",
+            Action::Mark => "results: mark / unmark a log line",
+            Action::Analyze => "results: analyse marked (or all) lines",
+            Action::OpenScan => "anomaly scan screen",
+            Action::NextPart => "analysis: next part",
+            Action::PrevPart => "analysis: previous part",
         }
     }
 }

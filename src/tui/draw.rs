@@ -31,6 +31,20 @@ pub fn draw(f: &mut Frame, app: &App) {
         }
         return;
     }
+    if app.screen == Screen::Scan {
+        let (body, bar) = split_status(area);
+        let keys = &s.keys;
+        let hint = if app.scan.is_running() {
+            format!("{} cancels · q back (keeps running) · ↑/↓ anomalies", keys.keys_for(&Action::Cancel))
+        } else {
+            format!("Enter scans the time range · ↑/↓ anomalies · {} back", keys.keys_for(&Action::Cancel))
+        };
+        super::scan::draw(f, body, &app.scan, &hint, s.theme, s.zone);
+        if let Some(bar) = bar {
+            status::draw(f, bar, &app.status(), s.theme);
+        }
+        return;
+    }
     let areas = app.areas();
     for (id, rect) in &areas.panes {
         let cx = DrawCx { theme: s.theme, focused: *id == app.focus, keys: &s.keys, zone: s.zone };
@@ -44,6 +58,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Overlay::Help => help::draw(f, area, &s.keys, s.theme),
         Overlay::TimeRange(form) => form.draw(f, area, s.theme),
         Overlay::Confirm(reason) => confirm(f, area, reason, s.theme),
+        Overlay::Analyze { lines, marked } => analyze_menu(f, area, *lines, *marked, s.theme),
     }
 }
 
@@ -69,4 +84,24 @@ fn split_status(area: Rect) -> (Rect, Option<Rect>) {
     let body = Rect { height: area.height - 1, ..area };
     let bar = Rect { y: area.y + area.height - 1, height: 1, ..area };
     (body, Some(bar))
+}
+
+/// What to ask the model about the marked (or shown) log lines.
+fn analyze_menu(f: &mut Frame, area: Rect, lines: usize, marked: bool, theme: super::theme::Theme) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Clear, Paragraph};
+    let rows: Vec<Line> = super::app::ANALYSIS_MENU
+        .iter()
+        .map(|(k, _, what)| Line::from(vec![Span::styled(format!(" {k} "), theme.key()), Span::raw(format!(" {what}"))]))
+        .collect();
+    let w = rows.iter().map(|l| l.width()).max().unwrap_or(20) as u16 + 2;
+    let popup = help::centered(area, w.max(40), rows.len() as u16 + 2);
+    f.render_widget(Clear, popup);
+    let which = if marked { "marked" } else { "shown" };
+    let b = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Line::styled(format!(" Analyse {lines} {which} lines · Esc closes "), theme.title(true)));
+    let inner = b.inner(popup);
+    f.render_widget(b, popup);
+    f.render_widget(Paragraph::new(rows), inner);
 }

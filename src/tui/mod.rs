@@ -18,6 +18,7 @@
 //! - [`highlight`]: LogQL highlighting from the lexer's tokens.
 
 pub mod action;
+pub mod analysis;
 pub mod app;
 pub mod draw;
 pub mod event;
@@ -27,6 +28,7 @@ pub mod keys;
 pub mod layout;
 pub mod panes;
 pub mod results;
+pub mod scan;
 pub mod session;
 pub mod terminal;
 pub mod theme;

@@ -490,6 +490,159 @@ fn a_pipeline_error_in_every_stage_keeps_the_screen_sane() {
 }
 
 #[test]
+fn marked_lines_are_analysed_part_by_part() {
+    use crate::tui::analysis::{AnalysisMsg, ChunkInfo};
+    let mut a = ready_app();
+    set_query(&mut a, r#"{app="hdfs"} |= "Deleting block""#);
+    run(&mut a, 7);
+    a.focus = PaneId::Results;
+    // Mark the two newest lines (m moves down after marking).
+    a.handle(key(KeyCode::Char('m')), Instant::now());
+    a.handle(key(KeyCode::Char('m')), Instant::now());
+    assert_eq!(a.results.marked(), 2);
+    a.handle(key(KeyCode::Char('a')), Instant::now());
+    insta::assert_snapshot!("analysis_menu", frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Char('r')), Instant::now());
+    let (id, lines) = match a.take_jobs().into_iter().find(|j| matches!(j, Job::Analyze { .. })) {
+        Some(Job::Analyze { id, mode, lines }) => {
+            assert_eq!(mode, crate::analyze::Mode::RootCause);
+            (id, lines)
+        }
+        _ => panic!("no analysis job"),
+    };
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("Deleting block") && lines[0] < lines[1], "oldest first: {lines:?}");
+    let info = |f, l| ChunkInfo { first_line: f, last_line: l, tokens: 900, cut: 0 };
+    let msgs = vec![
+        AnalysisMsg::Started { chunks: vec![info(1, 1), info(2, 2)], model: "gpt-test".into(), budget: 4000 },
+        AnalysisMsg::Delta { chunk: 0, text: "The namenode deletes ".into() },
+        AnalysisMsg::Delta { chunk: 0, text: "blocks after a replication change.".into() },
+        AnalysisMsg::Done { chunk: 0, result: Ok((1200, 40)) },
+    ];
+    for m in msgs {
+        a.handle(Event::Worker(WorkerMsg::Analysis { id, msg: m }), Instant::now());
+    }
+    assert_eq!(a.focus, PaneId::Answer);
+    assert!(a.answer.text().contains("Root cause of 2 marked log lines · part 1 of 2"), "{}", a.answer.text());
+    assert!(a.answer.text().contains("The namenode deletes blocks after a replication change."));
+    insta::assert_snapshot!("analysis_part_one", frame(&mut a, 80, 24));
+    // n: the next part runs; p: back to the first, kept.
+    a.handle(key(KeyCode::Char('n')), Instant::now());
+    assert!(matches!(a.take_jobs().as_slice(), [Job::AnalyzeChunk { chunk: 1, .. }]));
+    assert!(a.answer.text().contains("part 2 of 2") && a.answer.text().contains("analysing…"));
+    a.handle(Event::Worker(WorkerMsg::Analysis { id, msg: AnalysisMsg::Done { chunk: 1, result: Err("the model timed out".into()) } }), Instant::now());
+    assert!(a.answer.text().contains("The analysis failed: the model timed out"));
+    a.handle(key(KeyCode::Char('p')), Instant::now());
+    assert!(a.take_jobs().is_empty(), "a part already analysed is not asked again");
+    assert!(a.answer.text().contains("part 1 of 2") && a.answer.text().contains("replication change"));
+}
+
+#[test]
+fn analysing_without_lines_or_a_model_says_why() {
+    use crate::tui::analysis::AnalysisMsg;
+    let mut a = ready_app();
+    a.focus = PaneId::Results;
+    a.handle(key(KeyCode::Char('a')), Instant::now());
+    assert!(matches!(a.overlay, super::app::Overlay::None));
+    assert!(a.notice.as_ref().is_some_and(|(n, _)| n.contains("run a log query first")));
+    set_query(&mut a, r#"{app="hdfs"}"#);
+    run(&mut a, 3);
+    a.focus = PaneId::Results;
+    a.handle(key(KeyCode::Char('a')), Instant::now());
+    a.handle(key(KeyCode::Char('s')), Instant::now());
+    let Some(Job::Analyze { id, lines, .. }) = a.take_jobs().into_iter().find(|j| matches!(j, Job::Analyze { .. })) else { panic!() };
+    assert_eq!(lines.len(), 1000, "nothing marked: every line shown");
+    let msg = AnalysisMsg::Failed("no LLM endpoint configured: an analysis of log lines needs a model".into());
+    a.handle(Event::Worker(WorkerMsg::Analysis { id, msg }), Instant::now());
+    assert!(a.answer.text().contains("The analysis failed: no LLM endpoint configured"), "{}", a.answer.text());
+    assert!(!a.is_busy());
+}
+
+#[test]
+fn the_scan_screen_shows_windows_anomalies_and_signals() {
+    use crate::scan::event::{ScanEvent, ScanStatus, ScanSummary, WindowReport};
+    use crate::scan::report::{Anomaly, Evidence, Health, Severity};
+    let mut a = ready_app();
+    a.handle(ctrl('o'), Instant::now());
+    assert_eq!(a.screen, Screen::Scan);
+    insta::assert_snapshot!("scan_idle", frame(&mut a, 80, 24));
+    a.handle(key(KeyCode::Enter), Instant::now());
+    let Some(Job::Scan { id, start_ns, end_ns }) = a.take_jobs().pop() else { panic!("Enter starts no scan") };
+    assert_eq!((start_ns, end_ns), (RANGE.start_ns, RANGE.end_ns));
+    let w = 3_600_000_000_000;
+    let report = |index: usize, health| WindowReport {
+        index,
+        start_ns: RANGE.start_ns + index as i64 * w,
+        end_ns: RANGE.start_ns + (index as i64 + 1) * w,
+        health,
+        anomalies: Vec::new(),
+        lines: 40,
+        sent: 40,
+        sampled: false,
+        cut_lines: 0,
+        repaired: false,
+        tokens_in: 900,
+        tokens_out: 60,
+        ms: 800,
+    };
+    let anomaly = Anomaly {
+        severity: Severity::High,
+        kind: "replication_storm".into(),
+        summary: "hundreds of blocks deleted in one hour".into(),
+        evidence: vec![
+            Evidence { line: "081110 103401 31 INFO dfs.FSDataset: Deleting block blk_-1 file /mnt/hadoop/dfs/data/current/blk_-1".into(), unsupported: false },
+            Evidence { line: "081110 999999 namenode crashed".into(), unsupported: true },
+        ],
+        recommended_action: "check the replication factor change on the namenode".into(),
+    };
+    let events = vec![
+        ScanEvent::Started { app: "hdfs".into(), backend: "embedded".into(), start_ns, end_ns, window_ns: w, max_lines: 200, model: Some("gpt-test".into()), jsonl: None },
+        ScanEvent::WindowDone { report: report(0, Health::Normal) },
+        ScanEvent::WindowSkipped { index: 1, start_ns: 0, end_ns: 0, reason: crate::scan::event::SkipReason::Empty },
+        ScanEvent::WindowDone { report: report(2, Health::Degraded) },
+        ScanEvent::Anomaly { window: 2, start_ns: RANGE.start_ns + 2 * w, end_ns: RANGE.start_ns + 3 * w, anomaly },
+        ScanEvent::Suppressed { window: 3, start_ns: 0, kind: "replication_storm".into(), severity: Severity::High, since_ns: 0 },
+    ];
+    for e in events {
+        a.handle(Event::Worker(WorkerMsg::Scan { id, event: e }), Instant::now());
+    }
+    a.tick(a.scan.started.unwrap() + Duration::from_millis(2500));
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("anomalies: 1 high · 1 suppressed"), "{f}");
+    assert!(f.contains("✗ not in the window: 081110 999999 namenode crashed"), "unsupported evidence flagged: {f}");
+    insta::assert_snapshot!("scan_running", f);
+    // The real scan's end: no model, the template signals of the sample.
+    let ctx = crate::scan::ScanContext {
+        app: "hdfs".into(),
+        backend: crate::backend::Backend::Embedded(Arc::new(Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap())),
+        llm: None,
+        dataset: Some(Arc::new(Dataset::load(&datasets(), "hdfs").unwrap())),
+        kb: Some(Arc::new(crate::retrieve::KnowledgeBase::from_knowledge("hdfs", knowledge(), Default::default()))),
+        options: crate::scan::ScanOptions::from_config(&crate::config::Config::default()),
+    };
+    let req = crate::scan::ScanRequest { start_ns: Some(start_ns), end_ns: Some(end_ns), window_ns: None, max_lines: None, jsonl: None };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut tail = Vec::new();
+    rt.block_on(crate::scan::scan(Arc::new(ctx), req, |e| {
+        if matches!(e, ScanEvent::Signals { .. } | ScanEvent::Finished(_)) {
+            tail.push(e.clone());
+        }
+    }));
+    assert_eq!(tail.len(), 2, "signals, then the end");
+    for e in tail {
+        a.handle(Event::Worker(WorkerMsg::Scan { id, event: e }), Instant::now());
+    }
+    assert!(!a.scan.is_running() && !a.is_busy());
+    let s: &ScanSummary = a.scan.summary.as_ref().unwrap();
+    assert_eq!(s.status, ScanStatus::NoModel);
+    let f = frame(&mut a, 80, 30).to_string();
+    assert!(f.contains("Template signals") && f.contains("done without a model"), "{f}");
+    // Esc goes back (nothing runs).
+    a.handle(key(KeyCode::Esc), Instant::now());
+    assert_eq!(a.screen, Screen::Main);
+}
+
+#[test]
 fn knowledge_detail_and_insert_template() {
     let mut a = ready_app();
     a.focus = PaneId::Knowledge;

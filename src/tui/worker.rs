@@ -41,6 +41,14 @@ pub enum Job {
     Ask { id: u64, question: String, start_ns: Option<i64>, end_ns: Option<i64> },
     /// The answer to the guard's question about the running question's query.
     Confirm(Confirm),
+    /// Analyse log lines with the model: chunk them, run the first chunk.
+    Analyze { id: u64, mode: crate::analyze::Mode, lines: Vec<String> },
+    /// Run another chunk of the analysis `id`.
+    AnalyzeChunk { id: u64, chunk: usize },
+    /// An anomaly scan of the app over a time range; its events carry `id`.
+    Scan { id: u64, start_ns: i64, end_ns: i64 },
+    /// Stop the running scan (it still ends with its summary).
+    CancelScan,
 }
 
 /// What the worker sends back.
@@ -57,6 +65,12 @@ pub enum WorkerMsg {
     Pipeline { id: u64, event: PipelineEvent },
     /// The question `id` could not start (no knowledge, a bad model config).
     AskFailed { id: u64, error: String },
+    /// A step of the analysis `id`.
+    Analysis { id: u64, msg: super::analysis::AnalysisMsg },
+    /// A step of the scan `id`; the last one is `Finished`.
+    Scan { id: u64, event: crate::scan::event::ScanEvent },
+    /// The scan `id` could not start.
+    ScanFailed { id: u64, error: String },
 }
 
 /// What the worker needs.
@@ -71,6 +85,17 @@ pub struct WorkerCtx {
 struct Asking {
     cancel: tokio_util::sync::CancellationToken,
     confirm: tokio::sync::mpsc::UnboundedSender<Confirm>,
+}
+
+/// The scan's context for the app: backend, model, dataset, knowledge (when there is some).
+fn scan_context(ctx: &WorkerCtx) -> Result<crate::scan::ScanContext, String> {
+    let cfg = &ctx.config;
+    let paths = crate::config::resolve_paths(cfg);
+    let dataset = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok().map(Arc::new);
+    let kb = crate::retrieve::KnowledgeBase::load(&ctx.storage, &ctx.app, None, None).ok().map(Arc::new);
+    let llm = crate::llm::LlmClient::from_config(cfg).map_err(|e| format!("the model is misconfigured: {e}"))?;
+    let options = crate::scan::ScanOptions::from_config(cfg);
+    Ok(crate::scan::ScanContext { app: ctx.app.clone(), backend: ctx.backend.clone(), llm, dataset, kb, options })
 }
 
 /// The pipeline's context for the app: knowledge base, backend, model.
@@ -145,8 +170,71 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
         let mut index_cancel: Option<Arc<AtomicBool>> = None;
         let mut asking: Option<Asking> = None;
         let mut pipeline: Option<Arc<PipelineContext>> = None;
+        let mut analysis: Option<Arc<super::analysis::AnalysisJob>> = None;
+        let mut chunk_cancel = tokio_util::sync::CancellationToken::new();
+        let mut scan_cancel: Option<tokio_util::sync::CancellationToken> = None;
         while let Some(job) = jobs.recv().await {
             match job {
+                Job::Analyze { id, mode, lines } => {
+                    use super::analysis::{AnalysisMsg, prepare, run_chunk};
+                    chunk_cancel.cancel();
+                    analysis = None;
+                    let paths = crate::config::resolve_paths(&ctx.config);
+                    let service = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok().map(|d| d.description);
+                    let send = |msg| {
+                        let _ = out.send(Event::Worker(WorkerMsg::Analysis { id, msg }));
+                    };
+                    match prepare(&ctx.config, service, id, mode, &lines) {
+                        Ok((job, started)) => {
+                            send(started);
+                            let job = Arc::new(job);
+                            chunk_cancel = tokio_util::sync::CancellationToken::new();
+                            run_chunk(job.clone(), 0, chunk_cancel.clone(), out.clone());
+                            analysis = Some(job);
+                        }
+                        Err(e) => send(AnalysisMsg::Failed(e)),
+                    }
+                }
+                Job::Scan { id, start_ns, end_ns } => {
+                    if let Some(c) = scan_cancel.take() {
+                        c.cancel();
+                    }
+                    let w = ctx.clone();
+                    let built = tokio::task::spawn_blocking(move || scan_context(&w)).await.unwrap_or_else(|e| Err(e.to_string()));
+                    let sc = match built {
+                        Ok(c) => Arc::new(c),
+                        Err(error) => {
+                            let _ = out.send(Event::Worker(WorkerMsg::ScanFailed { id, error }));
+                            continue;
+                        }
+                    };
+                    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+                    let jsonl = Some(crate::config::resolve_paths(&ctx.config).results.join(&ctx.app).join(format!("scan-{stamp}.jsonl")));
+                    let req = crate::scan::ScanRequest { start_ns: Some(start_ns), end_ns: Some(end_ns), window_ns: None, max_lines: None, jsonl };
+                    let mut h = crate::scan::start(sc, req);
+                    scan_cancel = Some(h.cancel_token());
+                    let tx = out.clone();
+                    tokio::spawn(async move {
+                        while let Some(event) = h.next().await {
+                            if tx.send(Event::Worker(WorkerMsg::Scan { id, event })).is_err() {
+                                h.cancel();
+                                break;
+                            }
+                        }
+                    });
+                }
+                Job::CancelScan => {
+                    if let Some(c) = scan_cancel.take() {
+                        c.cancel();
+                    }
+                }
+                Job::AnalyzeChunk { id, chunk } => {
+                    if let Some(a) = analysis.as_ref().filter(|a| a.id == id) {
+                        chunk_cancel.cancel();
+                        chunk_cancel = tokio_util::sync::CancellationToken::new();
+                        super::analysis::run_chunk(a.clone(), chunk, chunk_cancel.clone(), out.clone());
+                    }
+                }
                 Job::Ask { id, question, start_ns, end_ns } => {
                     if let Some(a) = asking.take() {
                         a.cancel.cancel();
@@ -204,6 +292,8 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     if let Some(a) = asking.take() {
                         a.cancel.cancel();
                     }
+                    // Cancels the chunk in flight; the chunks stay for paging.
+                    chunk_cancel.cancel();
                     if let Some(r) = running.take() {
                         r.cancel.store(true, Ordering::Relaxed);
                         r.task.abort();
@@ -251,6 +341,10 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
         }
         if let Some(a) = asking {
             a.cancel.cancel();
+        }
+        chunk_cancel.cancel();
+        if let Some(c) = scan_cancel {
+            c.cancel();
         }
     })
 }

@@ -19,3 +19,4 @@ mod pipeline;
 mod query_cli;
 mod scan;
 mod tui_pty;
+mod tui_worker;

@@ -38,11 +38,12 @@ impl App {
             self.notice = Some(("type a question first".into(), Level::Warn));
             return;
         }
-        if self.running.is_some() || self.asking.is_some() {
+        if self.running.is_some() || self.asking.is_some() || self.analysis.is_some() {
             self.jobs.push(Job::Cancel);
             self.running = None;
             self.results.running = None;
         }
+        self.analysis = None;
         self.session.ask(&q);
         let id = self.next_id;
         self.next_id += 1;
@@ -122,7 +123,7 @@ impl App {
     /// The answer pane while a question runs: the steps, then the answer so far.
     fn refresh_answer(&mut self) {
         let Some(run) = &self.asking else { return };
-        let mut t = format!("**{}**\n\n", one_line(&run.question));
+        let mut t = format!("{}\n\n", one_line(&run.question));
         for s in &run.steps {
             t.push_str(s);
             t.push('\n');

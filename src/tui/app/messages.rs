@@ -51,6 +51,10 @@ impl App {
             WorkerMsg::Index(e) => self.indexing.apply(e, now),
             WorkerMsg::Pipeline { id, event } => self.on_pipeline(id, event),
             WorkerMsg::AskFailed { id, error } => self.ask_failed(id, error),
+            WorkerMsg::Analysis { id, msg } => self.on_analysis(id, msg),
+            WorkerMsg::Scan { id, event } if id == self.scan_id => self.scan.apply(event),
+            WorkerMsg::ScanFailed { id, error } if id == self.scan_id => self.scan.failed(error),
+            WorkerMsg::Scan { .. } | WorkerMsg::ScanFailed { .. } => {}
             WorkerMsg::IndexDone(r) => {
                 self.indexing.state = match r {
                     Ok(s) => JobState::Done(s),
@@ -111,7 +115,11 @@ impl App {
         let typing = self.screen == crate::tui::app::Screen::Main && self.pane(self.focus).is_text();
         let (stage, busy) = match (&self.running, self.screen) {
             (None, _) if self.asking.is_some() => (self.asking.as_ref().map(|a| self.ask_stage(a)).unwrap_or_default(), true),
+            (None, _) if self.analysis.as_ref().is_some_and(|a| a.running.is_some()) => {
+                (self.analysis.as_ref().and_then(|a| self.analysis_stage(a)).unwrap_or_default(), true)
+            }
             (Some(r), _) => (format!("● running {} · {} cancels", timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
+            (None, _) if self.scan.is_running() => (format!("● scanning {}", timefmt::elapsed(self.scan.elapsed)), true),
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
             (None, _) => ("ready".to_owned(), false),
         };

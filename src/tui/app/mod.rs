@@ -29,9 +29,11 @@ use crate::tui::worker::Job;
 use crate::backend::{Direction, RangeRequest};
 use crate::dataset::timestamp::Zone;
 
+mod analysis;
 mod asking;
 mod messages;
 
+pub use analysis::{AnalysisRun, MENU as ANALYSIS_MENU};
 pub use asking::AskRun;
 
 /// The panes, in focus order.
@@ -53,12 +55,15 @@ pub enum Overlay {
     TimeRange(TimeRangeForm),
     /// The guard asks whether to run a query over the limits (the reason).
     Confirm(String),
+    /// What to ask the model about `lines` log lines (marked or all shown).
+    Analyze { lines: usize, marked: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Main,
     Indexing,
+    Scan,
 }
 
 /// What the app is set up with (from the config).
@@ -102,11 +107,16 @@ pub struct App {
     pub knowledge: KnowledgePane,
     pub answer: AnswerPane,
     pub indexing: IndexView,
+    pub scan: crate::tui::scan::ScanView,
+    /// The running scan's id.
+    scan_id: u64,
     /// `None` until the data's time span is known.
     pub range: Option<QueryRange>,
     pub running: Option<Running>,
     /// The question being answered.
     pub asking: Option<AskRun>,
+    /// The analysis of log lines in the answer pane.
+    pub analysis: Option<AnalysisRun>,
     pub notice: Option<(String, Level)>,
     pub session: Session,
     pub quit: bool,
@@ -139,9 +149,12 @@ impl App {
             knowledge: KnowledgePane::new(&app),
             answer,
             indexing: IndexView::new(&app),
+            scan: crate::tui::scan::ScanView::new(&app),
+            scan_id: 0,
             range: None,
             running: None,
             asking: None,
+            analysis: None,
             notice: None,
             session: Session::default(),
             quit: false,
@@ -165,7 +178,11 @@ impl App {
 
     /// Whether something runs whose clock the screen shows (ticks needed).
     pub fn is_busy(&self) -> bool {
-        self.running.is_some() || self.asking.is_some() || self.indexing.is_running()
+        self.running.is_some()
+            || self.asking.is_some()
+            || self.analysis.as_ref().is_some_and(|a| a.running.is_some())
+            || self.indexing.is_running()
+            || self.scan.is_running()
     }
 
     pub fn areas(&self) -> Areas {
@@ -197,6 +214,14 @@ impl App {
         if let Some(a) = &mut self.asking {
             a.elapsed = now.duration_since(a.started);
         }
+        if let Some(a) = &mut self.analysis
+            && let Some((_, since)) = a.running
+        {
+            a.elapsed = now.duration_since(since);
+        }
+        if let (true, Some(s)) = (self.scan.is_running(), self.scan.started) {
+            self.scan.elapsed = now.duration_since(s);
+        }
         if let (true, Some(s)) = (self.indexing.is_running(), self.indexing.started) {
             self.indexing.elapsed = now.duration_since(s);
         }
@@ -226,8 +251,14 @@ impl App {
         if self.screen == Screen::Indexing {
             return self.on_indexing_key(key);
         }
+        if self.screen == Screen::Scan {
+            return self.on_scan_key(key);
+        }
         if let Overlay::Confirm(_) = &self.overlay {
             return self.on_confirm_key(key);
+        }
+        if let Overlay::Analyze { .. } = &self.overlay {
+            return self.on_analysis_menu_key(key);
         }
         if let Overlay::TimeRange(form) = &mut self.overlay {
             match form.on_key(key) {
@@ -278,6 +309,36 @@ impl App {
         }
     }
 
+    /// On the scan screen: Enter starts a scan over the time range; Esc
+    /// cancels a running one, else goes back; `q` or the scan key go back
+    /// (a scan keeps running); arrows select an anomaly; Ctrl-C quits.
+    fn on_scan_key(&mut self, key: &KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        match self.settings.keys.lookup(key, false) {
+            Some(Action::Quit) if ctrl_c => self.apply(Action::Quit),
+            Some(Action::Cancel) if self.scan.is_running() => self.jobs.push(Job::CancelScan),
+            Some(Action::Scroll(Scroll::Up(_))) => self.scan.select(false),
+            Some(Action::Scroll(Scroll::Down(_))) => self.scan.select(true),
+            Some(Action::Cancel | Action::OpenScan | Action::Quit) => self.screen = Screen::Main,
+            _ if key.code == KeyCode::Enter && !self.scan.is_running() => self.start_scan(),
+            _ => {}
+        }
+    }
+
+    fn open_scan(&mut self) {
+        self.screen = Screen::Scan;
+    }
+
+    fn start_scan(&mut self) {
+        let r = self.range.unwrap_or_else(|| fallback_range(now_ns()));
+        let id = self.next_id;
+        self.next_id += 1;
+        self.scan_id = id;
+        self.scan.start(Instant::now());
+        self.jobs.push(Job::Scan { id, start_ns: r.start_ns, end_ns: r.end_ns });
+    }
+
     fn on_paste(&mut self, text: &str) {
         if let Overlay::TimeRange(form) = &mut self.overlay {
             return form.on_paste(text);
@@ -304,11 +365,14 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Quit => {
-                if self.running.is_some() || self.asking.is_some() {
+                if self.running.is_some() || self.asking.is_some() || self.analysis.as_ref().is_some_and(|a| a.running.is_some()) {
                     self.jobs.push(Job::Cancel);
                 }
                 if self.indexing.is_running() {
                     self.jobs.push(Job::CancelIndex);
+                }
+                if self.scan.is_running() {
+                    self.jobs.push(Job::CancelScan);
                 }
                 self.quit = true;
             }
@@ -337,6 +401,11 @@ impl App {
             },
             Action::Scroll(s) => self.pane_mut(self.focus).scroll(s),
             Action::Ask(q) => self.ask(q),
+            Action::Mark => self.mark(),
+            Action::Analyze => self.open_analysis_menu(),
+            Action::NextPart => self.page_analysis(true),
+            Action::PrevPart => self.page_analysis(false),
+            Action::OpenScan => self.open_scan(),
             Action::SetLogql(q) => {
                 self.editor.set_text(&q);
                 self.focus = PaneId::Editor;
@@ -348,7 +417,7 @@ impl App {
         if !matches!(self.overlay, Overlay::None) {
             self.overlay = Overlay::None;
         } else if self.knowledge.close_detail() {
-        } else if self.running.is_some() || self.asking.is_some() {
+        } else if self.running.is_some() || self.asking.is_some() || self.analysis.as_ref().is_some_and(|a| a.running.is_some()) {
             self.jobs.push(Job::Cancel);
             self.notice = Some(("cancelling…".into(), Level::Info));
         } else if self.zoom {

@@ -126,7 +126,18 @@ fn shift_to_hit(line: &str, hit: &Range<usize>, room: usize) -> (usize, usize) {
 }
 
 /// Draws rows `offset..` into `area`; `selected` is highlighted.
-pub fn draw(f: &mut Frame, area: Rect, logs: &Logs, offset: usize, selected: Option<usize>, hscroll: usize, theme: Theme) {
+/// Draws the rows from `offset`; a marked row has `•` after its time.
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    logs: &Logs,
+    offset: usize,
+    selected: Option<usize>,
+    marked: &std::collections::BTreeSet<usize>,
+    hscroll: usize,
+    theme: Theme,
+) {
     let width = area.width as usize;
     // Narrow panes show `11-09 20:36:15`.
     let time_from = if width < 70 { 5 } else { 0 };
@@ -140,7 +151,8 @@ pub fn draw(f: &mut Frame, area: Rect, logs: &Logs, offset: usize, selected: Opt
             let time = r.time.get(time_from..).unwrap_or(&r.time);
             let room = width.saturating_sub(time.chars().count() + 1);
             let hits = if logs.matcher.is_empty() { Vec::new() } else { logs.matcher.find(&r.line) };
-            let mut spans = vec![Span::styled(time, theme.time()), Span::raw(" ")];
+            let gap = if marked.contains(&i) { Span::styled("•", theme.hit()) } else { Span::raw(" ") };
+            let mut spans = vec![Span::styled(time, theme.time()), gap];
             let (skip, room) = match (hscroll, hits.first()) {
                 (0, Some(h)) => shift_to_hit(&r.line, h, room),
                 _ => (hscroll, room),

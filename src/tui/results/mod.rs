@@ -7,6 +7,7 @@ pub mod logs;
 pub mod metric;
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -59,6 +60,8 @@ pub struct ResultsPane {
     offset: Cell<usize>,
     hscroll: usize,
     page: Cell<usize>,
+    /// Log rows marked for an analysis.
+    marked: BTreeSet<usize>,
 }
 
 impl Default for ResultsPane {
@@ -72,6 +75,7 @@ impl Default for ResultsPane {
             offset: Cell::new(0),
             hscroll: 0,
             page: Cell::new(1),
+            marked: BTreeSet::new(),
         }
     }
 }
@@ -87,6 +91,35 @@ impl ResultsPane {
         self.selected = 0;
         self.offset.set(0);
         self.hscroll = 0;
+        self.marked.clear();
+    }
+
+    /// Marks or unmarks the selected log line; whether the pane shows logs.
+    pub fn toggle_mark(&mut self) -> bool {
+        if !matches!(&self.body, Body::Logs(l) if !l.rows.is_empty()) {
+            return false;
+        }
+        if !self.marked.remove(&self.selected) {
+            self.marked.insert(self.selected);
+        }
+        self.scroll(Scroll::Down(1));
+        true
+    }
+
+    pub fn marked(&self) -> usize {
+        self.marked.len()
+    }
+
+    /// The lines to analyse, oldest first: the marked ones, or all shown.
+    pub fn analysis_lines(&self) -> Vec<String> {
+        let Body::Logs(l) = &self.body else { return Vec::new() };
+        let mut rows: Vec<&logs::LogRow> = if self.marked.is_empty() {
+            l.rows.iter().collect()
+        } else {
+            self.marked.iter().filter_map(|&i| l.rows.get(i)).collect()
+        };
+        rows.sort_by_key(|r| r.ts);
+        rows.into_iter().map(|r| r.line.clone()).collect()
     }
 
     fn rows(&self) -> usize {
@@ -106,6 +139,9 @@ impl ResultsPane {
         let mut t = "Results".to_owned();
         if let Some(m) = &self.meta {
             t.push_str(&format!(" · {} · {} · {}", m.count, timefmt::elapsed(m.elapsed), m.backend));
+        }
+        if !self.marked.is_empty() {
+            t.push_str(&format!(" · {} marked", self.marked.len()));
         }
         if let Some(d) = self.running {
             t.push_str(&format!(" · running {}", timefmt::elapsed(d)));
@@ -176,7 +212,7 @@ impl Pane for ResultsPane {
             }
             Body::Logs(l) => {
                 let top = self.top(inner.height as usize);
-                logs::draw(f, inner, l, top, sel, self.hscroll, cx.theme);
+                logs::draw(f, inner, l, top, sel, &self.marked, self.hscroll, cx.theme);
             }
             Body::Metric(m) if m.series.is_empty() => {
                 f.render_widget(Paragraph::new(Line::styled("no series in the time range", cx.theme.dim())), inner);

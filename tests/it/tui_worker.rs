@@ -1,0 +1,120 @@
+//! The TUI's worker against the scripted local model server and the embedded
+//! engine, as the app drives it: a question answered with the model's LogQL
+//! and a streamed answer, and an analysis of log lines in two parts, each
+//! streamed when asked for. The events are the ones the app renders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use logcopilot::backend::Backend;
+use logcopilot::backend::embedded::Engine;
+use logcopilot::config::Config;
+use logcopilot::pipeline::PipelineEvent;
+use logcopilot::pipeline::event::Status;
+use logcopilot::tui::analysis::AnalysisMsg;
+use logcopilot::tui::event::Event;
+use logcopilot::tui::worker::{self, Job, WorkerCtx, WorkerMsg};
+use tokio::sync::mpsc;
+
+use crate::common::datasets;
+use crate::llm::server::{MockLlm, Reply, Route};
+
+/// A worker on the HDFS sample with the model at `s`; storage holds its knowledge.
+fn start(s: &MockLlm, storage: &std::path::Path) -> (mpsc::UnboundedSender<Job>, mpsc::UnboundedReceiver<Event>) {
+    let mut cfg = Config::default();
+    cfg.app = "hdfs".into();
+    cfg.llm.base_url = Some(s.base_url.clone());
+    cfg.llm.api_key = Some("test".into());
+    cfg.paths.datasets = Some(datasets());
+    cfg.paths.storage = Some(storage.to_path_buf());
+    cfg.paths.results = Some(storage.join("results"));
+    let ds = logcopilot::dataset::Dataset::load(&datasets(), "hdfs").unwrap();
+    let known = logcopilot::index::templates::load(ds.templates_path.as_ref().unwrap()).unwrap();
+    let mut plan = logcopilot::index::job::Plan::new(&cfg, ds, known, None, true).unwrap();
+    plan.run(&|_| {}, &std::sync::atomic::AtomicBool::new(false)).expect("indexed");
+    let engine = Backend::Embedded(Arc::new(Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap()));
+    let ctx = WorkerCtx { backend: engine, app: "hdfs".into(), storage: storage.to_path_buf(), config: Arc::new(cfg) };
+    let (jobs, jobs_rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
+    worker::spawn(ctx, jobs_rx, tx);
+    (jobs, rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Event>) -> WorkerMsg {
+    match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("no hang") {
+        Some(Event::Worker(m)) => m,
+        other => panic!("not a worker message: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_streams_its_steps_and_answer_to_the_app() {
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, Reply::Text("```logql\nsum(count_over_time({app=\"hdfs\"} |= \"Deleting block\" [$__range]))\n```".into()));
+    s.push(Route::Chat, Reply::Stream { deltas: vec!["263 blocks ".into(), "were deleted.".into()], end: crate::llm::server::StreamEnd::Done });
+    let d = tempfile::tempdir().unwrap();
+    let (jobs, mut rx) = start(&s, d.path());
+    jobs.send(Job::Ask { id: 7, question: "How many blocks were deleted?".into(), start_ns: None, end_ns: None }).unwrap();
+    let mut answer = String::new();
+    let mut executed = false;
+    let outcome = loop {
+        match next(&mut rx).await {
+            WorkerMsg::Pipeline { id: 7, event: PipelineEvent::AnswerDelta { text } } => answer.push_str(&text),
+            WorkerMsg::Pipeline { id: 7, event: PipelineEvent::Executed { summary, .. } } => {
+                executed = true;
+                assert!(summary.contains("263"), "{summary}");
+            }
+            WorkerMsg::Pipeline { id: 7, event: PipelineEvent::Finished(o) } => break o,
+            WorkerMsg::AskFailed { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    };
+    assert!(executed);
+    assert_eq!(outcome.status, Status::Answered, "{outcome:?}");
+    assert_eq!(answer, "263 blocks were deleted.");
+    assert!(outcome.record.as_ref().is_some_and(|p| p.starts_with(d.path().join("results/hdfs"))), "{:?}", outcome.record);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analysis_runs_one_part_at_a_time() {
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, Reply::Stream { deltas: vec!["Part one: ".into(), "blocks deleted.".into()], end: crate::llm::server::StreamEnd::Done });
+    s.push(Route::Chat, Reply::Text("Part two: nothing unusual.".into()));
+    let d = tempfile::tempdir().unwrap();
+    let (jobs, mut rx) = start(&s, d.path());
+    // Lines long enough for two parts under an 8192-token context.
+    let line = |i: usize| format!("081109 2036{i:02} 148 INFO dfs.DataNode: Deleting block blk_{i} {}", "x ".repeat(1500));
+    let lines: Vec<String> = (0..6).map(line).collect();
+    jobs.send(Job::Analyze { id: 3, mode: logcopilot::analyze::Mode::Summary, lines }).unwrap();
+    let chunks = match next(&mut rx).await {
+        WorkerMsg::Analysis { id: 3, msg: AnalysisMsg::Started { chunks, .. } } => chunks,
+        other => panic!("{other:?}"),
+    };
+    assert!(chunks.len() >= 2, "{chunks:?}");
+    let mut text = String::new();
+    loop {
+        match next(&mut rx).await {
+            WorkerMsg::Analysis { msg: AnalysisMsg::Delta { chunk: 0, text: t }, .. } => text.push_str(&t),
+            WorkerMsg::Analysis { msg: AnalysisMsg::Done { chunk: 0, result }, .. } => {
+                assert!(result.is_ok(), "{result:?}");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(text, "Part one: blocks deleted.");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(s.count(Route::Chat), 1, "the next part waits until asked for");
+    jobs.send(Job::AnalyzeChunk { id: 3, chunk: 1 }).unwrap();
+    let mut text = String::new();
+    loop {
+        match next(&mut rx).await {
+            WorkerMsg::Analysis { msg: AnalysisMsg::Delta { chunk: 1, text: t }, .. } => text.push_str(&t),
+            WorkerMsg::Analysis { msg: AnalysisMsg::Done { chunk: 1, .. }, .. } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(text, "Part two: nothing unusual.");
+    let sent = &s.requests()[1].body["messages"][1]["content"];
+    assert!(sent.as_str().unwrap_or("").contains("Part 2 of"), "{sent}");
+}
