@@ -55,7 +55,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::draw(f, area, &s.keys, s.theme),
+        Overlay::Help => help::draw(f, area, &s.keys, s.theme, app.help_scroll),
         Overlay::TimeRange(form) => form.draw(f, area, s.theme),
         Overlay::Confirm(reason) => confirm(f, area, reason, s.theme),
         Overlay::Analyze { lines, marked } => analyze_menu(f, area, *lines, *marked, s.theme),

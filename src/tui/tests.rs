@@ -284,6 +284,12 @@ fn help_overlay_from_the_key_map() {
     let mut a = ready_app();
     a.handle(Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)), Instant::now());
     insta::assert_snapshot!(frame(&mut a, 80, 24));
+    // Too tall for 24 rows: the end comes into view by scrolling.
+    assert!(!frame(&mut a, 80, 24).to_string().contains("quit"));
+    a.handle(key(KeyCode::End), Instant::now());
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("quit") && f.contains("mouse"), "{f}");
+    assert!(matches!(a.overlay, super::app::Overlay::Help), "scrolling keeps it open");
     a.handle(key(KeyCode::Esc), Instant::now());
     assert!(matches!(a.overlay, super::app::Overlay::None));
 }

@@ -124,6 +124,8 @@ pub struct App {
     auto_indexed: bool,
     /// Run the first query when the time span arrives.
     pub run_on_span: bool,
+    /// The first row of the help shown (it scrolls when the terminal is short).
+    pub help_scroll: usize,
     /// The terminal's size at the last draw (for the mouse).
     pub size: Rect,
     jobs: Vec<Job>,
@@ -160,6 +162,7 @@ impl App {
             quit: false,
             auto_indexed: false,
             run_on_span: false,
+            help_scroll: 0,
             size: Rect::new(0, 0, 80, 24),
             jobs: Vec::new(),
             next_id: 1,
@@ -272,8 +275,20 @@ impl App {
             return;
         }
         if matches!(self.overlay, Overlay::Help) {
-            // Any key closes the help; its own keys do nothing else.
+            // Scrolling keys scroll it; any other key closes the help and
+            // does nothing else (but quit).
             let a = self.settings.keys.lookup(key, false);
+            if let Some(Action::Scroll(s)) = a {
+                self.help_scroll = match s {
+                    Scroll::Up(n) => self.help_scroll.saturating_sub(n),
+                    Scroll::Down(n) => self.help_scroll + n,
+                    Scroll::PageUp => self.help_scroll.saturating_sub(10),
+                    Scroll::PageDown => self.help_scroll + 10,
+                    Scroll::Top => 0,
+                    Scroll::Bottom => usize::MAX / 2,
+                };
+                return;
+            }
             self.overlay = Overlay::None;
             if matches!(a, Some(Action::Quit)) {
                 self.apply(Action::Quit);
@@ -376,7 +391,10 @@ impl App {
                 }
                 self.quit = true;
             }
-            Action::ToggleHelp => self.overlay = Overlay::Help,
+            Action::ToggleHelp => {
+                self.overlay = Overlay::Help;
+                self.help_scroll = 0;
+            }
             Action::FocusNext | Action::FocusPrev => {
                 let i = ORDER.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let n = ORDER.len();
