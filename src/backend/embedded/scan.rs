@@ -273,7 +273,13 @@ impl<'a> Worker<'a> {
         match search {
             Some(s) => {
                 let mut pos = 0;
-                while let Some(hit) = s.find(data, pos) {
+                // A regex that matches the empty string hits at the very end
+                // too, past the last line: that is no line, and looping on it
+                // would never end.
+                while pos < data.len()
+                    && let Some(hit) = s.find(data, pos)
+                    && hit < data.len()
+                {
                     let (ls, le) = line_around(data, hit);
                     self.line(src, block.index, data, ls, le, prev_line)?;
                     pos = memchr::memchr(b'\n', &data[le..]).map_or(data.len(), |i| le + i + 1);

@@ -190,6 +190,20 @@ fn memory_engine(text: &str) -> Engine {
 const T0: i64 = 1_700_000_000 * S; // 2023-11-14T22:13:20Z
 
 #[test]
+fn a_regex_that_matches_nothing_at_all_keeps_every_line_and_ends() {
+    // `x*` and `` match the empty string, also after the last newline: the
+    // block search once looped there for ever.
+    for text in ["2023-11-14 22:13:21 INFO a\n2023-11-14 22:13:22 INFO b\n", "2023-11-14 22:13:21 INFO a\n2023-11-14 22:13:22 INFO b"] {
+        let e = memory_engine(text);
+        for q in [r#"{app="mem"} |~ "x*""#, r#"{app="mem"} |~ """#, r#"{app="mem"} |~ "\\s*""#] {
+            let r = e.query_range(&range_req(q, T0, T0 + H, None, 100)).unwrap();
+            let QueryResult::Streams(s) = r else { panic!() };
+            assert_eq!(s.iter().map(|s| s.entries.len()).sum::<usize>(), 2, "{q} on {text:?}");
+        }
+    }
+}
+
+#[test]
 fn lines_without_a_header_take_the_stamp_before_them() {
     let text = "oops\n2023-11-14 22:13:21 INFO first\n  at frame\n\n2023-11-14 22:13:25 WARN second\ngarbage\n";
     let e = memory_engine(text);
