@@ -9,6 +9,7 @@ pub mod drain;
 pub mod embed;
 pub mod enrich;
 pub mod event;
+pub mod fields;
 pub mod job;
 pub mod known;
 pub mod mask;

@@ -287,6 +287,7 @@ impl SlotStats {
             top_values: self.top.top(top_n).into_iter().map(|(value, count)| TopValue { value, count }).collect(),
             top_counts_exact: self.top.decremented == 0,
             numeric,
+            field: false,
         }
     }
 }
@@ -307,6 +308,10 @@ pub struct ParamSummary {
     /// False when counts are Misra–Gries lower bounds.
     pub top_counts_exact: bool,
     pub numeric: Option<NumericSummary>,
+    /// A structured field of the line (JSON key, logfmt key) rather than a
+    /// slot of the template; `name` is the key and `index` follows the slots.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub field: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use super::drain::{Drain, DrainConfig, Tok, prepare};
 use super::event::{IndexEvent, Phase};
 use super::known::KnownMatcher;
+use super::fields::{self, FieldStats};
 use super::params::{SlotStats, guess_names};
 use super::templates::KnownTemplate;
 use super::tokens;
@@ -23,6 +24,7 @@ use super::workflows::{END, START, Tracker, WorkflowConfig};
 use crate::dataset::level::LEVELS;
 use crate::dataset::timestamp::{YearTracker, rfc3339};
 use crate::dataset::Dataset;
+use crate::dataset::structured::Shape;
 use crate::knowledge::{
     Example, Knowledge, TemplateParams, TemplateRecord, TemplateSource, Transition, WorkflowRecord,
 };
@@ -91,6 +93,7 @@ pub enum IndexError {
 
 /// Counters of a run.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunStats {
     pub lines: u64,
     pub bytes: u64,
@@ -104,6 +107,19 @@ pub struct RunStats {
     pub lines_joined: u64,
     /// Records whose timestamp was missing or did not parse.
     pub timestamps_missing: u64,
+    /// Of those, records with stamp text that did not parse (another format).
+    pub timestamps_bad: u64,
+    /// JSON / logfmt datasets: lines that were structured.
+    pub structured_lines: u64,
+    /// JSON / logfmt datasets: lines that start like one but do not parse
+    /// (kept whole as plain messages). The other lines not fitting are plain.
+    pub lines_invalid_structured: u64,
+    /// Structured lines without the message key (the whole line is the message).
+    pub messages_missing: u64,
+    /// Structured lines whose message is not a string (the whole line is the message).
+    pub messages_not_string: u64,
+    /// Structured field values not kept (a template past its field-name limit).
+    pub field_values_dropped: u64,
     pub lines_known: u64,
     pub lines_mined: u64,
     pub templates_known: u64,
@@ -137,11 +153,27 @@ struct BlockOut {
     lossy: Vec<u32>,
     /// (line index, first session, end session)
     events: Vec<(u32, u32, u32)>,
-    /// (key hash, pattern index, id span relative to the content)
-    sessions: Vec<(u64, u8, u32, u32)>,
+    /// (key hash, pattern index, whether the span is in the content (else in
+    /// the raw line), id span)
+    sessions: Vec<(u64, u8, bool, u32, u32)>,
     params: FxHashMap<u32, Vec<SlotStats>>,
+    /// Structured fields of lines a known template matched.
+    fields: FxHashMap<u32, FieldStats>,
+    /// Contents that are not spans of their line (decoded messages), by line.
+    owned: Vec<(u32, String)>,
+    shapes: ShapeCounts,
     not_fit: u64,
     joined: u64,
+}
+
+/// What the structured lines of a block were.
+#[derive(Debug, Default, Clone, Copy)]
+struct ShapeCounts {
+    structured: u64,
+    invalid: u64,
+    no_message: u64,
+    not_string: u64,
+    ts_bad: u64,
 }
 
 struct Shared<'a> {
@@ -163,10 +195,14 @@ fn process_block(sh: &Shared<'_>, parser: &mut LineParser<'_>, block: Block) -> 
         events: Vec::new(),
         sessions: Vec::new(),
         params: FxHashMap::default(),
+        fields: FxHashMap::default(),
+        owned: Vec::new(),
+        shapes: ShapeCounts::default(),
         not_fit: 0,
         joined: 0,
         block: Block { index: 0, first_line: 0, data: Vec::new() },
     };
+    let structured = sh.ds.header.structured_format().is_some();
     let mut parsed = Parsed::default();
     let mut toks = Vec::with_capacity(32);
     let mut caps = Vec::with_capacity(8);
@@ -195,9 +231,23 @@ fn process_block(sh: &Shared<'_>, parser: &mut LineParser<'_>, block: Block) -> 
         }
         prev_fit = parsed.fit;
         joined_run = 0;
+        if structured {
+            let s = &mut out.shapes;
+            match parsed.shape {
+                Shape::Invalid => s.invalid += 1,
+                Shape::NoMessage => s.no_message += 1,
+                Shape::MessageNotString => s.not_string += 1,
+                _ => {}
+            }
+            s.structured += u64::from(parsed.shape.is_structured());
+        }
+        out.shapes.ts_bad += u64::from(parsed.ts_bad);
         out.ts.push(parsed.ts.unwrap_or(NO_TS));
         out.level.push(parsed.level);
         out.content.push(parsed.content);
+        if let Some(d) = &parsed.decoded {
+            out.owned.push((i as u32, d.clone()));
+        }
         let content = parsed.content(&text);
         let mut tid = UNMATCHED;
         if let Some(m) = &sh.matcher {
@@ -210,17 +260,22 @@ fn process_block(sh: &Shared<'_>, parser: &mut LineParser<'_>, block: Block) -> 
                 for (s, &(a, b)) in slots.iter_mut().zip(caps.iter()) {
                     s.add(&content[a as usize..b as usize], 1);
                 }
+                if structured && parsed.shape.is_structured() {
+                    fields::collect(sh.ds, &text, out.fields.entry(id).or_default(), limit);
+                }
             }
         }
         out.tid.push(tid);
         if !sh.ds.sessions.is_empty() {
             let start = out.sessions.len() as u32;
             for (pi, p) in sh.ds.sessions.iter().enumerate() {
-                let hay = match p.field {
-                    None => content,
-                    Some(f) => parsed.field(&text, f),
+                let (hay, in_content, base) = match p.field {
+                    None => (content, true, 0),
+                    Some(f) => {
+                        let h = parsed.field(&text, f);
+                        (h, false, (h.as_ptr() as usize).saturating_sub(text.as_ptr() as usize))
+                    }
                 };
-                let delta = hay.as_ptr() as isize - content.as_ptr() as isize;
                 for c in p.regex.captures_iter(hay) {
                     let Some(m) = c.get(1).or_else(|| c.get(0)) else { continue };
                     let id = m.as_str();
@@ -229,10 +284,8 @@ fn process_block(sh: &Shared<'_>, parser: &mut LineParser<'_>, block: Block) -> 
                     if out.sessions[start as usize..].iter().any(|s| s.0 == key) {
                         continue;
                     }
-                    // Id span relative to the content (may lie before it, in the header).
-                    let a = (m.start() as isize + delta) as i64;
-                    let b = (m.end() as isize + delta) as i64;
-                    out.sessions.push((key, pi as u8, a as u32, b as u32));
+                    let (a, b) = (base + m.start(), base + m.end());
+                    out.sessions.push((key, pi as u8, in_content, a as u32, b as u32));
                 }
             }
             let end = out.sessions.len() as u32;
@@ -334,6 +387,8 @@ fn run_once(
     let mut accs: Vec<TplAcc> = (0..nk).map(|_| TplAcc::new()).collect();
     let mut known_params: Vec<Vec<SlotStats>> =
         shared.slot_counts.iter().map(|&n| (0..n).map(|_| SlotStats::new(opts.distinct_exact_limit)).collect()).collect();
+    let mut fields_acc: Vec<FieldStats> = (0..nk).map(|_| FieldStats::default()).collect();
+    let structured = ds.header.structured_format().is_some();
     let mut drain = Drain::new(opts.drain);
     let mut mined_slots: Vec<MinedSlots> = Vec::new();
     let mut tracker = Tracker::new(opts.workflow);
@@ -406,13 +461,24 @@ fn run_once(
                 stats.lines_not_fitting += b.not_fit;
                 stats.lines_invalid_utf8 += b.lossy.len() as u64;
                 stats.lines_joined += b.joined;
+                stats.structured_lines += b.shapes.structured;
+                stats.lines_invalid_structured += b.shapes.invalid;
+                stats.messages_missing += b.shapes.no_message;
+                stats.messages_not_string += b.shapes.not_string;
+                stats.timestamps_bad += b.shapes.ts_bad;
                 for (tid, params) in &b.params {
                     for (g, p) in known_params[*tid as usize].iter_mut().zip(params.iter()) {
                         g.merge(p);
                     }
                 }
+                for (tid, f) in &b.fields {
+                    if let Some(acc) = fields_acc.get_mut(*tid as usize) {
+                        acc.merge(f, opts.distinct_exact_limit);
+                    }
+                }
                 let mut ev = 0usize;
                 let mut lossy_i = 0usize;
+                let mut owned_i = 0usize;
                 let mut last_tid = UNMATCHED;
                 for i in 0..b.tid.len() {
                     let (ra, rb) = b.raw[i];
@@ -435,7 +501,13 @@ fn run_once(
                         std::borrow::Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or(""))
                     };
                     let (ca, cb) = b.content[i];
-                    let content = &text[ca as usize..cb as usize];
+                    while owned_i < b.owned.len() && (b.owned[owned_i].0 as usize) < i {
+                        owned_i += 1;
+                    }
+                    let content: &str = match b.owned.get(owned_i) {
+                        Some((li, c)) if *li as usize == i => c,
+                        _ => text.get(ca as usize..cb as usize).unwrap_or(""),
+                    };
                     if tid == UNMATCHED {
                         let mut dtoks: Vec<&str> = Vec::with_capacity(32);
                         let mut dmask: Vec<bool> = Vec::with_capacity(32);
@@ -450,6 +522,7 @@ fn run_once(
                         if added.created {
                             mined_slots.push(MinedSlots { by_pos: FxHashMap::default() });
                             accs.push(TplAcc::new());
+                            fields_acc.push(FieldStats::default());
                         }
                         let ms = &mut mined_slots[cid];
                         for (pos, lit) in &added.generalized {
@@ -464,6 +537,9 @@ fn run_once(
                         }
                         tid = (nk + cid) as u32;
                         stats.lines_mined += 1;
+                        if structured {
+                            fields::collect(ds, &text, &mut fields_acc[tid as usize], opts.distinct_exact_limit);
+                        }
                     } else if (tid as usize) < n_real_known {
                         stats.lines_known += 1;
                     } else {
@@ -502,9 +578,9 @@ fn run_once(
                     }
                     if ev < b.events.len() && b.events[ev].0 as usize == i {
                         let (_, s0, s1) = b.events[ev];
-                        for &(key, kind, ia, ib) in &b.sessions[s0 as usize..s1 as usize] {
-                            let (ia, ib) = ((ia as i32 as i64 + ca as i64) as usize, (ib as i32 as i64 + ca as i64) as usize);
-                            let id = text.get(ia..ib).unwrap_or("");
+                        for &(key, kind, in_content, ia, ib) in &b.sessions[s0 as usize..s1 as usize] {
+                            let hay: &str = if in_content { content } else { &text };
+                            let id = hay.get(ia as usize..ib as usize).unwrap_or("");
                             tracker.event(key, kind, id, tid, (ts != NO_TS).then_some(ts));
                         }
                     }
@@ -536,7 +612,8 @@ fn run_once(
     let fin = Instant::now();
     on_event(IndexEvent::Started { phase: Phase::Finish, total_bytes: None });
     tracker.finish();
-    let out = finish(ds, known_used, n_real_known, opts, accs, known_params, &drain, mined_slots, &tracker, &mut stats, line_templates);
+    stats.field_values_dropped = fields_acc.iter().map(|f| f.dropped).sum();
+    let out = finish(ds, known_used, n_real_known, opts, accs, known_params, fields_acc, &drain, mined_slots, &tracker, &mut stats, line_templates);
     on_event(IndexEvent::Finished { phase: Phase::Finish, lines: stats.lines, secs: fin.elapsed().as_secs_f64() });
     let mut out = out;
     stats.secs = started.elapsed().as_secs_f64();
@@ -567,6 +644,7 @@ fn finish(
     opts: &IndexOptions,
     accs: Vec<TplAcc>,
     known_params: Vec<Vec<SlotStats>>,
+    fields_acc: Vec<FieldStats>,
     drain: &Drain,
     mined_slots: Vec<MinedSlots>,
     tracker: &Tracker,
@@ -583,12 +661,15 @@ fn finish(
         source: TemplateSource,
         acc: TplAcc,
         slots: Vec<SlotStats>,
+        fields: FieldStats,
     }
     let mut finals: Vec<Final> = Vec::new();
+    let mut fields_acc = fields_acc.into_iter();
     for (i, ((t, acc), slots)) in known.iter().zip(accs.iter().take(nk)).zip(known_params).enumerate() {
         let source = if i < n_real_known { TemplateSource::Known } else { TemplateSource::Mined };
         by_text.entry(t.text.clone()).or_insert(finals.len());
-        finals.push(Final { id: t.id.clone(), text: t.text.clone(), source, acc: clone_acc(acc), slots });
+        let fields = fields_acc.next().unwrap_or_default();
+        finals.push(Final { id: t.id.clone(), text: t.text.clone(), source, acc: clone_acc(acc), slots, fields });
     }
     let mut mined_n = nk - n_real_known;
     let mut mined_final: Vec<String> = Vec::new();
@@ -602,6 +683,7 @@ fn finish(
             .map(|(p, _)| ms.by_pos.get(&p).cloned().unwrap_or_else(|| SlotStats::new(opts.distinct_exact_limit)))
             .collect();
         let acc = &accs[nk + cid];
+        let fields = fields_acc.next().unwrap_or_default();
         match by_text.get(&text) {
             Some(&fi) => {
                 let f = &mut finals[fi];
@@ -609,6 +691,7 @@ fn finish(
                 for (a, b) in f.slots.iter_mut().zip(&slots) {
                     a.merge(b);
                 }
+                f.fields.merge(&fields, opts.distinct_exact_limit);
                 canon.push(fi as u32);
             }
             None => {
@@ -616,7 +699,7 @@ fn finish(
                 mined_final.extend(split_word_slots(&c.tokens, &slots));
                 by_text.insert(text.clone(), finals.len());
                 canon.push(finals.len() as u32);
-                finals.push(Final { id: format!("M{mined_n}"), text, source: TemplateSource::Mined, acc: clone_acc(acc), slots });
+                finals.push(Final { id: format!("M{mined_n}"), text, source: TemplateSource::Mined, acc: clone_acc(acc), slots, fields });
             }
         }
     }
@@ -667,6 +750,7 @@ fn finish(
                 .iter()
                 .enumerate()
                 .map(|(i, s)| s.summary(names.get(i).cloned().unwrap_or_else(|| format!("p{i}")), i, opts.top_values))
+                .chain(f.fields.summaries(f.slots.len(), opts.top_values))
                 .collect(),
         });
     }

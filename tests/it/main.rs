@@ -16,4 +16,5 @@ mod loki_server;
 mod loki_tls;
 mod pipeline;
 mod query_cli;
+mod structured;
 mod tui_pty;
