@@ -25,7 +25,7 @@ pub struct IndexArgs {
     /// The log file (plain or gzip); default: the dataset's sample log.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Rebuild even when nothing changed.
+    /// Rebuild from the start even when nothing changed or the input only grew.
     #[arg(long)]
     pub force: bool,
     /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
@@ -49,6 +49,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     }
     let (ds, known) = load_dataset(cfg, &a.format)?;
     let mut plan = Plan::new(cfg, ds, known, a.input.as_deref(), !a.format.no_known_templates)?;
+    plan.force = a.force;
     let name = plan.dataset.name.clone();
     if !a.force
         && let Some(m) = plan.up_to_date()?
@@ -68,6 +69,12 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     let on_event = |e: IndexEvent| progress.handle(e);
     let cancel = AtomicBool::new(false);
     let (out, write_secs) = plan.run(&on_event, &cancel)?;
+    if let (Some(r), false) = (&plan.last, g.quiet) {
+        println!("{name}: {}", r.describe());
+        for n in &r.notes {
+            println!("  note: {n}");
+        }
+    }
     if !g.quiet {
         let structured = plan.dataset.header.structured_format().map(|f| f.kind().as_str());
         print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len(), structured);

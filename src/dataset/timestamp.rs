@@ -315,7 +315,7 @@ impl CachedParser {
 
 /// Adjusts year-less stamps in file order: a stamp more than half a year
 /// before the previous one means the log crossed a new year.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct YearTracker {
     offset_years: i32,
     last: Option<i64>,

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::params::{ParamSummary, SlotStats};
 use crate::dataset::Dataset;
 
@@ -15,7 +17,7 @@ pub const MAX_FIELDS: usize = 32;
 pub const MAX_VALUE: usize = 256;
 
 /// The fields of one template.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FieldStats {
     pub by_name: BTreeMap<Box<str>, SlotStats>,
     /// Values of names past [`MAX_FIELDS`].

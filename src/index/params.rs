@@ -124,7 +124,7 @@ pub fn classify(v: &str) -> ParamType {
 }
 
 /// Statistics of one slot, mergeable across blocks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SlotStats {
     pub count: u64,
     exact: Option<FxHashSet<u64>>,
@@ -133,8 +133,11 @@ pub struct SlotStats {
     top: MisraGries,
     types: [u64; NTYPES],
     num_count: u64,
+    #[serde(with = "super::snapshot::float")]
     min: f64,
+    #[serde(with = "super::snapshot::float")]
     max: f64,
+    #[serde(with = "super::snapshot::float")]
     sum: f64,
 }
 

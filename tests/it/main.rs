@@ -6,6 +6,7 @@ mod bad_input;
 mod common;
 mod golden;
 mod headers;
+mod incremental;
 mod index_cli;
 mod llm;
 mod loki_client;
