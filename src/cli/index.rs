@@ -25,7 +25,7 @@ pub struct IndexArgs {
     /// The log file (plain or gzip); default: the dataset's sample log.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Rebuild even when nothing changed.
+    /// Rebuild from the start even when nothing changed or the input only grew.
     #[arg(long)]
     pub force: bool,
     /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
@@ -49,6 +49,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     }
     let (ds, known) = load_dataset(cfg, &a.format)?;
     let mut plan = Plan::new(cfg, ds, known, a.input.as_deref(), !a.format.no_known_templates)?;
+    plan.force = a.force;
     let name = plan.dataset.name.clone();
     if !a.force
         && let Some(m) = plan.up_to_date()?
@@ -68,8 +69,15 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     let on_event = |e: IndexEvent| progress.handle(e);
     let cancel = AtomicBool::new(false);
     let (out, write_secs) = plan.run(&on_event, &cancel)?;
+    if let (Some(r), false) = (&plan.last, g.quiet) {
+        println!("{name}: {}", r.describe());
+        for n in &r.notes {
+            println!("  note: {n}");
+        }
+    }
     if !g.quiet {
-        print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len());
+        let structured = plan.dataset.header.structured_format().map(|f| f.kind().as_str());
+        print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len(), structured);
     }
     enrich(cfg, g, &a, &plan.store, &name, &out.knowledge)
 }
@@ -185,22 +193,35 @@ fn print_enrich(r: &EnrichReport, client: Option<&LlmClient>) {
     }
 }
 
-fn print_summary(app: &str, k: &Knowledge, s: &index::RunStats, dir: &std::path::Path, write_secs: f64, known: usize) {
+fn print_summary(
+    app: &str,
+    k: &Knowledge,
+    s: &index::RunStats,
+    dir: &std::path::Path,
+    write_secs: f64,
+    known: usize,
+    structured: Option<&str>,
+) {
     let rate = s.lines as f64 / s.secs.max(1e-9);
     println!("indexed {app}: {} lines ({:.1} MiB) in {:.2}s, {:.0} lines/s", s.lines, s.bytes as f64 / 1048576.0, s.secs, rate);
-    let rows: Vec<(&str, String)> = vec![
-        ("templates (known / mined)", format!("{} / {}  (of {} known)", s.templates_known, s.templates_mined, known)),
-        ("lines matched known / mined", format!("{} / {}", s.lines_known, s.lines_mined)),
-        ("lines not fitting the format", s.lines_not_fitting.to_string()),
+    let mut rows: Vec<(String, String)> = vec![
+        ("templates (known / mined)".into(), format!("{} / {}  (of {} known)", s.templates_known, s.templates_mined, known)),
+        ("lines matched known / mined".into(), format!("{} / {}", s.lines_known, s.lines_mined)),
+    ];
+    match structured {
+        Some(fmt) => rows.extend(structured_rows(fmt, s)),
+        None => rows.push(("lines not fitting the format".into(), s.lines_not_fitting.to_string())),
+    }
+    let rows = rows.into_iter().chain(vec![
         ("lines joined to a record", s.lines_joined.to_string()),
         ("lines with invalid UTF-8", s.lines_invalid_utf8.to_string()),
         ("lines truncated", s.lines_truncated.to_string()),
-        ("records without timestamp", s.timestamps_missing.to_string()),
+        ("records without timestamp", format!("{} ({} with a stamp in another format)", s.timestamps_missing, s.timestamps_bad)),
         ("parameters", k.params.iter().map(|p| p.params.len()).sum::<usize>().to_string()),
         ("sessions (peak open)", format!("{} ({})", k.sessions.sessions, k.sessions.peak_open)),
         ("workflows / transitions", format!("{} / {}", k.workflows.len(), k.transitions.len())),
         ("written to", format!("{} ({write_secs:.2}s)", dir.display())),
-    ];
+    ].into_iter().map(|(k, v)| (k.to_string(), v)));
     for (k, v) in rows {
         println!("  {k:<30} {v}");
     }
@@ -219,4 +240,18 @@ fn print_summary(app: &str, k: &Knowledge, s: &index::RunStats, dir: &std::path:
         }
         println!("    {:>5} {:>9}  {}", t.id, t.count, text);
     }
+}
+
+/// The counts of a JSON / logfmt run: what the lines were and what was wrong with them.
+fn structured_rows(fmt: &str, s: &index::RunStats) -> Vec<(String, String)> {
+    let plain = s.lines_not_fitting.saturating_sub(s.lines_invalid_structured);
+    let mut rows = vec![
+        (format!("{fmt} lines / plain lines"), format!("{} / {plain}  (plain lines are indexed as messages)", s.structured_lines)),
+        (format!("invalid {fmt} lines"), format!("{}  (indexed whole as plain messages)", s.lines_invalid_structured)),
+        ("message missing / not a string".into(), format!("{} / {}  (the whole line is the message)", s.messages_missing, s.messages_not_string)),
+    ];
+    if s.field_values_dropped > 0 {
+        rows.push(("field values not kept".into(), format!("{} (past {} fields per template)", s.field_values_dropped, index::fields::MAX_FIELDS)));
+    }
+    rows
 }

@@ -14,6 +14,8 @@
 use memchr::memmem;
 use regex::Regex;
 
+use super::structured::{Shape, StructuredFormat};
+
 /// An error in a header pattern.
 #[derive(Debug, thiserror::Error)]
 pub enum HeaderError {
@@ -38,7 +40,8 @@ enum Seg {
     Spaces,
 }
 
-/// A compiled header pattern.
+/// A compiled header pattern, or a structured format (JSON, logfmt) whose
+/// fields are the values of named keys (see [`super::structured`]).
 #[derive(Debug, Clone)]
 pub struct HeaderFormat {
     pattern: String,
@@ -46,6 +49,7 @@ pub struct HeaderFormat {
     content_idx: Option<usize>,
     regex: Regex,
     fast: Option<Vec<Seg>>,
+    structured: Option<StructuredFormat>,
 }
 
 /// Byte ranges of the fields of one line, in the order of [`HeaderFormat::fields`].
@@ -153,7 +157,36 @@ impl HeaderFormat {
             content_idx,
             regex,
             fast: fast_ok.then_some(segs),
+            structured: None,
         })
+    }
+
+    /// A structured format; its fields are the roles' names (`Content` first).
+    pub fn structured(format: StructuredFormat) -> Self {
+        let fields: Vec<String> = format.roles().iter().map(|r| r.name.clone()).collect();
+        Self {
+            pattern: format.kind().as_str().to_string(),
+            fields,
+            content_idx: Some(0),
+            regex: Regex::new("^$").expect("a valid regex"),
+            fast: None,
+            structured: Some(format),
+        }
+    }
+
+    /// The structured format, when this is one.
+    pub fn structured_format(&self) -> Option<&StructuredFormat> {
+        self.structured.as_ref()
+    }
+
+    /// [`Self::match_line`] with what the line turned out to be (structured
+    /// formats; a Loghub pattern says `Message` when it fits, else `Plain`).
+    pub fn match_shape(&self, line: &str, out: &mut FieldSpans) -> Shape {
+        match &self.structured {
+            Some(s) => s.match_line(line, out),
+            None if self.match_line(line, out) => Shape::Message { escaped: false },
+            None => Shape::Plain,
+        }
     }
 
     /// The pattern as written.
@@ -185,6 +218,9 @@ impl HeaderFormat {
     /// `out` holds one span per field, relative to `line`.
     pub fn match_line(&self, line: &str, out: &mut FieldSpans) -> bool {
         out.clear();
+        if let Some(s) = &self.structured {
+            return s.match_line(line, out).is_structured();
+        }
         if let Some(segs) = &self.fast {
             match match_fast(segs, line.as_bytes(), out) {
                 Some(m) => return m,

@@ -3,6 +3,8 @@
 
 pub mod header;
 pub mod level;
+mod structured_spec;
+pub mod structured;
 pub mod timestamp;
 
 use std::collections::BTreeMap;
@@ -44,8 +46,24 @@ pub struct DatasetFile {
     pub description: String,
     /// The log file, relative to the dataset folder.
     pub log: String,
-    /// The Loghub header pattern.
+    /// The Loghub header pattern, or `json` / `logfmt`.
     pub format: String,
+    /// json/logfmt: the key of the message (default: the first of msg, message, log).
+    pub message_field: Option<String>,
+    /// json/logfmt: the key of the timestamp (default: the first of ts, time,
+    /// timestamp, @timestamp, t; `""` for none).
+    pub timestamp_field: Option<String>,
+    /// json/logfmt: `rfc3339`, `unix`, `unix_ms`, `unix_us`, `unix_ns`, `auto`
+    /// (default) or a strftime format.
+    pub timestamp_format: Option<String>,
+    /// json/logfmt: the zone of stamps without an offset (default UTC).
+    pub timestamp_zone: Option<String>,
+    /// json/logfmt: the key of the level (default: the first of level, lvl,
+    /// severity, loglevel; `""` for none).
+    pub level_field: Option<String>,
+    /// json/logfmt: keys whose values become Loki stream labels.
+    #[serde(default)]
+    pub label_fields: Vec<String>,
     /// Known templates (`EventId,EventTemplate` CSV), relative to the folder.
     pub templates: Option<String>,
     pub timestamp: Option<TimestampFile>,
@@ -211,8 +229,41 @@ impl Dataset {
     }
 
     /// Builds a dataset from a `--format` flag (and an optional `--timestamp`).
+    /// `--format json` / `--format logfmt` take every default (the message,
+    /// timestamp and level keys found by their usual names).
     pub fn from_flags(app: &str, format: &str, timestamp: Option<&str>) -> Result<Self, DatasetError> {
         let flag = PathBuf::from("--format");
+        if let Some(kind) = structured::StructKind::from_format(format) {
+            if timestamp.is_some() {
+                return Err(DatasetError::BadValue {
+                    path: PathBuf::from("--timestamp"),
+                    key: "timestamp".into(),
+                    message: "not with --format json/logfmt (the timestamp key is found by name)".into(),
+                });
+            }
+            let file = DatasetFile {
+                description: String::new(),
+                log: String::new(),
+                format: format.into(),
+                message_field: None,
+                timestamp_field: None,
+                timestamp_format: None,
+                timestamp_zone: None,
+                level_field: None,
+                label_fields: Vec::new(),
+                templates: None,
+                timestamp: None,
+                labels: BTreeMap::new(),
+                levels: LevelsFile::default(),
+                sessions: Vec::new(),
+                masking: Vec::new(),
+                multiline: MultilineFile::default(),
+            };
+            let hash = xxhash_rust::xxh3::xxh3_64(format!("{format}\u{0}structured").as_bytes());
+            let mut ds = structured_spec::build(app, None, &flag, file, kind, hash)?;
+            ds.log_path = None;
+            return Ok(ds);
+        }
         let header = HeaderFormat::new(format).map_err(|e| DatasetError::BadValue {
             path: flag.clone(),
             key: "format".into(),
@@ -250,6 +301,12 @@ impl Dataset {
 
     fn from_file(app: &str, folder: Option<&Path>, path: &Path, f: DatasetFile, spec_hash: u64) -> Result<Self, DatasetError> {
         let bad = |key: &str, message: String| DatasetError::BadValue { path: path.to_path_buf(), key: key.into(), message };
+        if let Some(kind) = structured::StructKind::from_format(&f.format) {
+            return structured_spec::build(app, folder, path, f, kind, spec_hash);
+        }
+        structured_spec::refuse_structured_keys(&f).map_err(|key| {
+            bad(key, format!("only for format = \"json\" or \"logfmt\" (this format is a Loghub pattern: {:?})", f.format))
+        })?;
         let header = HeaderFormat::new(&f.format).map_err(|e| bad("format", e.to_string()))?;
         let timestamp = match &f.timestamp {
             Some(t) => Some(
@@ -280,6 +337,23 @@ impl Dataset {
             ),
             None => header.field_index("Level"),
         };
+        Self::assemble(app, folder, path, f, header, timestamp, labels, level_field, spec_hash)
+    }
+
+    /// The parts every format shares: levels, sessions, masking, paths.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        app: &str,
+        folder: Option<&Path>,
+        path: &Path,
+        f: DatasetFile,
+        header: HeaderFormat,
+        timestamp: Option<TimestampSpec>,
+        labels: Vec<(String, usize)>,
+        level_field: Option<usize>,
+        spec_hash: u64,
+    ) -> Result<Self, DatasetError> {
+        let bad = |key: &str, message: String| DatasetError::BadValue { path: path.to_path_buf(), key: key.into(), message };
         let levels = LevelMap::new(&f.levels.map).map_err(|m| bad("levels.map", m))?;
         let mut level_keywords = Vec::new();
         for (word, level) in &f.levels.keywords {
@@ -336,7 +410,7 @@ impl Dataset {
     }
 }
 
-fn valid_label_name(s: &str) -> bool {
+pub(crate) fn valid_label_name(s: &str) -> bool {
     let mut c = s.chars();
     matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')

@@ -70,10 +70,76 @@ pub struct TimestampSpec {
     /// Pieces of the template: field indexes and literal separators.
     parts: Vec<Part>,
     format: String,
+    kind: Kind,
     zone: Zone,
     /// For formats without a year: the year of the first record.
     year: Option<i32>,
     has_year: bool,
+}
+
+/// A named format instead of a strftime one (see [`Kind::named`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Strftime,
+    Rfc3339,
+    /// Unix time; the value is the number of units per second.
+    Unix(i64),
+    /// RFC 3339, or unix time whose unit the digit count tells.
+    Auto,
+}
+
+impl Kind {
+    /// `rfc3339`, `unix` (`unix_s`), `unix_ms`, `unix_us`, `unix_ns` or `auto`
+    /// (any case); anything else is a strftime format.
+    fn named(format: &str) -> Kind {
+        match format.trim().to_ascii_lowercase().as_str() {
+            "rfc3339" | "iso8601" => Kind::Rfc3339,
+            "unix" | "unix_s" | "epoch" => Kind::Unix(1),
+            "unix_ms" => Kind::Unix(1_000),
+            "unix_us" => Kind::Unix(1_000_000),
+            "unix_ns" => Kind::Unix(1_000_000_000),
+            "auto" => Kind::Auto,
+            _ => Kind::Strftime,
+        }
+    }
+}
+
+/// Unix time text (`1700000000`, `1700000000.25`, `-5`) in `per_sec` units to ns.
+fn unix_ns(text: &str, per_sec: i64) -> Option<i64> {
+    let t = text.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let unit_ns = 1_000_000_000 / per_sec;
+    let whole: i64 = int.parse().ok()?;
+    let mut ns = whole.checked_mul(unit_ns)?;
+    // The fraction of one unit, to the nanosecond.
+    let mut scale = unit_ns;
+    for d in frac.bytes().take(9) {
+        scale /= 10;
+        ns = ns.checked_add(i64::from(d - b'0') * scale)?;
+    }
+    Some(if neg { -ns } else { ns })
+}
+
+/// The unit of a unix time by its digits before the point: up to 10 seconds,
+/// 13 milliseconds, 16 microseconds, more nanoseconds.
+fn unix_auto(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = t.trim_start_matches('-').split('.').next().unwrap_or("").len();
+    let per_sec = match digits {
+        0 => return None,
+        1..=10 => 1,
+        11..=13 => 1_000,
+        14..=16 => 1_000_000,
+        _ => 1_000_000_000,
+    };
+    unix_ns(t, per_sec)
 }
 
 #[derive(Debug, Clone)]
@@ -123,12 +189,14 @@ impl TimestampSpec {
         if !parts.iter().any(|p| matches!(p, Part::Field(_))) {
             return Err(TimestampSpecError::Syntax(template.into()));
         }
+        let kind = Kind::named(format);
         Ok(Self {
             parts,
             format: format.to_string(),
+            kind,
             zone: Zone::parse(zone)?,
             year,
-            has_year: format_has_year(format),
+            has_year: kind != Kind::Strftime || format_has_year(format),
         })
     }
 
@@ -148,6 +216,11 @@ impl TimestampSpec {
         !self.has_year
     }
 
+    /// Whether a record has any stamp text (a field of the stamp is not empty).
+    pub fn has_text<'a>(&self, field: impl Fn(usize) -> &'a str) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Field(i) if !field(*i).trim().is_empty()))
+    }
+
     /// Writes the stamp text of a record into `buf`.
     pub fn stamp_text<'a>(&self, field: impl Fn(usize) -> &'a str, buf: &mut String) {
         buf.clear();
@@ -162,6 +235,12 @@ impl TimestampSpec {
     /// Parses stamp text to nanoseconds since the epoch (UTC). Year-less stamps
     /// get `year` (the tracker adjusts for roll-over afterwards).
     pub fn parse_text(&self, text: &str) -> Option<i64> {
+        match self.kind {
+            Kind::Strftime => {}
+            Kind::Unix(per_sec) => return unix_ns(text, per_sec),
+            Kind::Rfc3339 => return self.rfc3339(text),
+            Kind::Auto => return unix_auto(text).or_else(|| self.rfc3339(text)),
+        }
         let naive = if self.format == "%s" {
             let secs: i64 = text.trim().parse().ok()?;
             return secs.checked_mul(1_000_000_000);
@@ -178,6 +257,21 @@ impl TimestampSpec {
                 NaiveDate::from_ymd_opt(year, 1, 1)?.and_time(time)
             }
         };
+        self.zone.to_utc(naive)?.timestamp_nanos_opt()
+    }
+}
+
+impl TimestampSpec {
+    /// RFC 3339 (`T` or a space between date and time); without an offset,
+    /// the time is local to the spec's zone.
+    fn rfc3339(&self, text: &str) -> Option<i64> {
+        let t = text.trim();
+        if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+            return d.timestamp_nanos_opt();
+        }
+        let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())?;
         self.zone.to_utc(naive)?.timestamp_nanos_opt()
     }
 }
@@ -221,7 +315,7 @@ impl CachedParser {
 
 /// Adjusts year-less stamps in file order: a stamp more than half a year
 /// before the previous one means the log crossed a new year.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct YearTracker {
     offset_years: i32,
     last: Option<i64>,
@@ -296,6 +390,29 @@ mod tests {
         let s = TimestampSpec::new("<Time>", &f(&["Time"]), "%s", "UTC", None).unwrap();
         assert_eq!(s.parse_text("1077804742"), Some(1_077_804_742_000_000_000));
         assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn named_formats() {
+        let fields = f(&["ts"]);
+        let spec = |fmt: &str| TimestampSpec::new("<ts>", &fields, fmt, "+02:00", None).unwrap();
+        let ns = 1_704_164_645_000_000_000; // 2024-01-02T03:04:05Z
+        assert_eq!(spec("RFC3339").parse_text("2024-01-02T03:04:05Z"), Some(ns));
+        assert_eq!(spec("rfc3339").parse_text("2024-01-02T05:04:05.5+02:00"), Some(ns + 500_000_000));
+        assert_eq!(spec("rfc3339").parse_text("2024-01-02 05:04:05"), Some(ns), "no offset: the zone");
+        assert_eq!(spec("unix").parse_text("1704164645"), Some(ns));
+        assert_eq!(spec("unix").parse_text("1704164645.25"), Some(ns + 250_000_000));
+        assert_eq!(spec("unix_ms").parse_text("1704164645123"), Some(ns + 123_000_000));
+        assert_eq!(spec("unix_us").parse_text("1704164645000001"), Some(ns + 1_000));
+        assert_eq!(spec("unix_ns").parse_text("1704164645000000007"), Some(ns + 7));
+        for t in ["1704164645", "1704164645000", "1704164645000000", "1704164645000000000", "2024-01-02T03:04:05Z"] {
+            assert_eq!(spec("auto").parse_text(t), Some(ns), "{t}");
+        }
+        assert!(!spec("auto").is_yearless() && !spec("unix").is_yearless());
+        for bad in ["", "soon", "17041646x5", "1.2.3", "2024-13-02T03:04:05Z"] {
+            assert_eq!(spec("auto").parse_text(bad), None, "{bad}");
+        }
+        assert_eq!(spec("unix").parse_text("99999999999999999999"), None, "out of range");
     }
 
     #[test]

@@ -8,11 +8,12 @@
 //! Cluster ids never change, so a line's cluster is final when it is added.
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::mask;
 
 /// Drain settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DrainConfig {
     pub similarity: f64,
     pub depth: usize,
@@ -26,14 +27,14 @@ impl Default for DrainConfig {
 }
 
 /// One token of a mined template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tok {
     Lit(Box<str>),
     Slot,
 }
 
 /// A mined cluster.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cluster {
     pub tokens: Vec<Tok>,
     pub size: u64,
@@ -56,7 +57,7 @@ impl Cluster {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Node {
     children: FxHashMap<Box<str>, Node>,
     clusters: Vec<u32>,
@@ -74,7 +75,7 @@ pub struct Added {
 }
 
 /// The miner.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Drain {
     cfg: DrainConfig,
     root: FxHashMap<usize, Node>,

@@ -124,7 +124,7 @@ pub fn classify(v: &str) -> ParamType {
 }
 
 /// Statistics of one slot, mergeable across blocks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SlotStats {
     pub count: u64,
     exact: Option<FxHashSet<u64>>,
@@ -133,8 +133,11 @@ pub struct SlotStats {
     top: MisraGries,
     types: [u64; NTYPES],
     num_count: u64,
+    #[serde(with = "super::snapshot::float")]
     min: f64,
+    #[serde(with = "super::snapshot::float")]
     max: f64,
+    #[serde(with = "super::snapshot::float")]
     sum: f64,
 }
 
@@ -287,6 +290,7 @@ impl SlotStats {
             top_values: self.top.top(top_n).into_iter().map(|(value, count)| TopValue { value, count }).collect(),
             top_counts_exact: self.top.decremented == 0,
             numeric,
+            field: false,
         }
     }
 }
@@ -307,6 +311,10 @@ pub struct ParamSummary {
     /// False when counts are Misra–Gries lower bounds.
     pub top_counts_exact: bool,
     pub numeric: Option<NumericSummary>,
+    /// A structured field of the line (JSON key, logfmt key) rather than a
+    /// slot of the template; `name` is the key and `index` follows the slots.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub field: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

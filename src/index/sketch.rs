@@ -2,10 +2,12 @@
 //! for frequent values. Both merge, so per-block partial results combine.
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// HyperLogLog with 2^12 registers (about 1.6 % standard error, 4 KiB).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Hll {
+    #[serde(with = "super::snapshot::hex_bytes")]
     regs: Box<[u8; 4096]>,
 }
 
@@ -50,7 +52,7 @@ impl Hll {
 
 /// Misra–Gries frequent items with `k` counters. Counts are lower bounds; they
 /// are exact while `decremented` is 0.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MisraGries {
     k: usize,
     counts: FxHashMap<Box<str>, u64>,

@@ -138,8 +138,9 @@ fn parameter_vars(app: &str, tp: &TemplateParams) -> Vec<(&'static str, String)>
         .map(|p| {
             let exact = if p.distinct_exact { "" } else { " (estimated)" };
             let top: Vec<String> = p.top_values.iter().take(5).map(|v| format!("{} ({})", cut(&v.value, 120), v.count)).collect();
+            let what = if p.field { "structured field" } else { "guessed name" };
             let mut line = format!(
-                "slot {}: guessed name \"{}\", type {}, {} distinct values{exact}, most frequent: {}",
+                "slot {}: {what} \"{}\", type {}, {} distinct values{exact}, most frequent: {}",
                 p.index,
                 p.name,
                 p.r#type.as_str(),

@@ -10,6 +10,7 @@
 //! about 120 bytes plus its id and steps (see docs/STORAGE.md).
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::knowledge::SessionStats;
 
@@ -19,7 +20,7 @@ pub const MAX_SEQ: usize = 64;
 pub const START: u32 = u32::MAX;
 pub const END: u32 = u32::MAX - 1;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Open {
     id: Box<str>,
     kind: u8,
@@ -28,7 +29,7 @@ struct Open {
     truncated: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct SeqAcc {
     pub support: u64,
     pub examples: Vec<Box<str>>,
@@ -36,7 +37,7 @@ pub struct SeqAcc {
 }
 
 /// Settings for session tracking.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowConfig {
     pub idle_ns: i64,
     pub max_open: usize,
@@ -45,11 +46,14 @@ pub struct WorkflowConfig {
 }
 
 /// Tracks open sessions and folds closed ones into sequences and transitions.
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tracker {
     cfg: WorkflowConfig,
+    #[serde(with = "super::snapshot::pairs")]
     open: FxHashMap<u64, Open>,
+    #[serde(with = "super::snapshot::pairs")]
     pub seqs: FxHashMap<(u8, Vec<u32>), SeqAcc>,
+    #[serde(with = "super::snapshot::pairs")]
     pub transitions: FxHashMap<(u32, u32), u64>,
     pub stats: SessionStats,
     now: i64,
@@ -104,9 +108,12 @@ impl Tracker {
     fn sweep(&mut self) {
         if self.now != i64::MIN {
             let cutoff = self.now.saturating_sub(self.cfg.idle_ns);
-            let idle: Vec<u64> = self.open.iter().filter(|(_, s)| s.last_ts < cutoff).map(|(k, _)| *k).collect();
+            let mut idle: Vec<(i64, u64)> =
+                self.open.iter().filter(|(_, s)| s.last_ts < cutoff).map(|(k, s)| (s.last_ts, *k)).collect();
+            // In a fixed order (not the map's), so a state saved and read back folds alike.
+            idle.sort_unstable();
             self.stats.closed_idle += idle.len() as u64;
-            for k in idle {
+            for (_, k) in idle {
                 if let Some(s) = self.open.remove(&k) {
                     self.fold(s);
                 }

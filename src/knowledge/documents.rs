@@ -106,7 +106,8 @@ pub fn documents(k: &Knowledge, s: &Summaries) -> Vec<Document> {
                 _ => format!("{} ({})", p.name, p.r#type.as_str()),
             };
             let values: Vec<&str> = p.top_values.iter().take(VALUES).map(|v| v.value.as_str()).collect();
-            let mut text = format!("parameter {name}, slot {} of template {}: {}", p.index, tp.template_id, tp.template);
+            let place = if p.field { "structured field".to_owned() } else { format!("slot {}", p.index) };
+            let mut text = format!("parameter {name}, {place} of template {}: {}", tp.template_id, tp.template);
             if !values.is_empty() {
                 text.push_str("\nexample values: ");
                 text.push_str(&values.join(", "));
@@ -168,6 +169,7 @@ mod tests {
                     top_values: vec![TopValue { value: "-42".into(), count: 1 }],
                     top_counts_exact: true,
                     numeric: None,
+                    field: false,
                 }],
             }],
             workflows: vec![WorkflowRecord {

@@ -6,7 +6,7 @@
 //! the first 8 KiB, as ripgrep and grep judge it) is refused.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -135,6 +135,34 @@ impl BlockReader {
             stats: ReadStats::default(),
             cut_ok: None,
         })
+    }
+
+    /// Opens a plain file at byte `from` (a line start), reading `len` bytes
+    /// at most (all the rest when `None`); blocks number their lines from
+    /// `first_line`. A gzip file can only be read whole (`from` 0; `len` is
+    /// ignored).
+    pub fn open_range(path: &Path, from: u64, len: Option<u64>, first_line: u64) -> Result<Self, ReadError> {
+        let mut r = Self::open(path)?;
+        r.next_line = first_line.max(1);
+        if r.gzip {
+            if from > 0 {
+                return Err(ReadError::Open {
+                    path: path.into(),
+                    source: std::io::Error::other("a gzip file cannot be read from an offset"),
+                });
+            }
+            return Ok(r);
+        }
+        if from == 0 && len.is_none() {
+            return Ok(r);
+        }
+        let mut f = File::open(path).map_err(|source| ReadError::Open { path: path.into(), source })?;
+        f.seek(SeekFrom::Start(from)).map_err(|source| ReadError::Open { path: path.into(), source })?;
+        r.src = match len {
+            Some(n) => Box::new(RawCounter::new(f).take(n)),
+            None => Box::new(RawCounter::new(f)),
+        };
+        Ok(r)
     }
 
     /// Sets the target block size in bytes.
@@ -406,6 +434,21 @@ mod tests {
         std::fs::write(&p, &gz[..gz.len() / 2]).unwrap();
         let e = read_all(&p, 1 << 16).unwrap_err();
         assert!(e.to_string().contains("truncated or corrupt"), "{e}");
+    }
+
+    #[test]
+    fn a_range_reads_whole_lines_from_an_offset() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.log");
+        std::fs::write(&p, "one\ntwo\nthree\nfour\n").unwrap();
+        let mut r = BlockReader::open_range(&p, 4, Some(10), 2).unwrap();
+        let b = r.next_block().unwrap().unwrap();
+        assert_eq!(b.first_line, 2);
+        assert_eq!(b.lines().collect::<Vec<_>>(), [&b"two"[..], b"three"]);
+        assert!(r.next_block().unwrap().is_none());
+        assert_eq!(r.bytes_read(), 10);
+        let mut r = BlockReader::open_range(&p, 14, None, 4).unwrap();
+        assert_eq!(r.next_block().unwrap().unwrap().lines().collect::<Vec<_>>(), [&b"four"[..]]);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! One log line parsed by a dataset's format: header fields, timestamp,
 //! normalised level and content. A line that does not fit the format is kept
-//! whole as content.
+//! whole as content. For JSON and logfmt lines the content is the message,
+//! decoded when it holds escapes, and [`Parsed::shape`] says what the line was.
 
 use std::borrow::Cow;
 
+use crate::dataset::structured::{Shape, decode as decode_value};
 use crate::dataset::timestamp::CachedParser;
 use crate::dataset::{Dataset, FieldSpans};
 
@@ -22,6 +24,13 @@ pub struct Parsed {
     pub ts: Option<i64>,
     /// Canonical level id (see [`crate::dataset::level::LEVELS`]).
     pub level: u8,
+    /// What the line was (a structured format tells plain, invalid and
+    /// message-less lines apart; a pattern says `Message` or `Plain`).
+    pub shape: Shape,
+    /// The line has stamp text that did not parse.
+    pub ts_bad: bool,
+    /// The content when it is not a span of the line (an escaped message).
+    pub decoded: Option<String>,
 }
 
 impl Parsed {
@@ -36,9 +45,12 @@ impl Parsed {
         }
     }
 
-    /// The content of `raw`.
-    pub fn content<'a>(&self, raw: &'a str) -> &'a str {
-        &raw[self.content.0 as usize..self.content.1 as usize]
+    /// The content of `raw` (the decoded message when there is one).
+    pub fn content<'a>(&'a self, raw: &'a str) -> &'a str {
+        match &self.decoded {
+            Some(d) => d,
+            None => raw.get(self.content.0 as usize..self.content.1 as usize).unwrap_or(""),
+        }
     }
 }
 
@@ -85,9 +97,12 @@ impl<'d> LineParser<'d> {
         let (s, e) = trim_bounds(raw);
         let trimmed = &raw[s..e];
         out.trim_start = s as u32;
-        out.fit = self.ds.header.match_line(trimmed, &mut out.fields);
+        out.shape = self.ds.header.match_shape(trimmed, &mut out.fields);
+        out.fit = out.shape.is_structured();
         out.ts = None;
+        out.ts_bad = false;
         out.level = 0;
+        out.decoded = None;
         if !out.fit {
             out.fields.clear();
             out.content = (s as u32, e as u32);
@@ -97,9 +112,14 @@ impl<'d> LineParser<'d> {
             Some(&(a, b)) => ((s + a as usize) as u32, (s + b as usize) as u32),
             None => (e as u32, e as u32),
         };
+        if let Shape::Message { escaped: true } = out.shape {
+            out.decoded = Some(decode_value(raw.get(out.content.0 as usize..out.content.1 as usize).unwrap_or(""), true).into_owned());
+        }
         if let Some(tp) = &mut self.ts {
             let spans = out.fields.as_slice();
-            out.ts = tp.parse(|i| spans.get(i).map_or("", |&(a, b)| &trimmed[a as usize..b as usize]));
+            let field = |i: usize| spans.get(i).map_or("", |&(a, b)| trimmed.get(a as usize..b as usize).unwrap_or(""));
+            out.ts = tp.parse(field);
+            out.ts_bad = out.ts.is_none() && tp.spec().has_text(field);
         }
         if let Some(li) = self.ds.level_field {
             out.level = self.ds.levels.normalise(out.field(raw, li));

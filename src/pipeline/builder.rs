@@ -242,6 +242,7 @@ mod tests {
             top_values: vec![],
             top_counts_exact: true,
             numeric: None,
+            field: false,
         };
         let k = Knowledge {
             templates: vec![

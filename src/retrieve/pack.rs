@@ -80,7 +80,11 @@ pub fn template_entry(kb: &KnowledgeBase, id: &str) -> Option<String> {
     for p in kb.params(id) {
         let label = kb.param_label(id, p.index);
         let values: Vec<&str> = p.top_values.iter().take(VALUES).map(|v| v.value.as_str()).collect();
-        let _ = write!(s, "  slot {} -> {label}: {}, {} distinct", p.index, p.r#type.as_str(), p.distinct);
+        if p.field {
+            let _ = write!(s, "  field {}: {}, {} distinct", p.name, p.r#type.as_str(), p.distinct);
+        } else {
+            let _ = write!(s, "  slot {} -> {label}: {}, {} distinct", p.index, p.r#type.as_str(), p.distinct);
+        }
         if let Some(n) = &p.numeric {
             let _ = write!(s, ", min {} max {} mean {:.1}", n.min, n.max, n.mean);
         }
@@ -155,6 +159,7 @@ mod tests {
                     top_values: vec![TopValue { value: "67108864".into(), count: 211 }],
                     top_counts_exact: true,
                     numeric: None,
+                    field: false,
                 }],
             }],
             workflows: vec![WorkflowRecord {

@@ -4,11 +4,16 @@
 //! atomically (a temp file in the same folder, then a rename); the manifest
 //! is written last, so a run cut short never looks finished.
 //!
+//! [`checkpoint`]: where reading of the input stopped, and the saved passes,
+//! so that a grown input is read on (written between the knowledge files and
+//! the manifest).
+//!
 //! The LLM-derived files: [`summaries`] (summary JSON, file names),
 //! [`vectors`] (embeddings in Parquet), [`cache`] (replies, appended as they
 //! come), [`vector_cache`] (vectors, appended as they come).
 
 pub mod cache;
+pub mod checkpoint;
 pub mod summaries;
 pub mod vector_cache;
 pub mod vectors;
@@ -23,6 +28,9 @@ use crate::knowledge::{Knowledge, SessionStats, TemplateParams, TemplateRecord, 
 
 /// Version of the files' shapes; bump on any change.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The knowledge files a build writes.
+const KNOWLEDGE_FILES: [&str; 3] = ["templates.json", "parameters.json", "workflows.json"];
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -153,8 +161,15 @@ impl AppStore {
 
     /// Writes the knowledge files, then the manifest.
     pub fn write(&self, k: &Knowledge, fp: Fingerprint, stats: &RunStats) -> Result<Manifest, StorageError> {
+        self.write_knowledge(k)?;
+        self.write_manifest(fp, stats)
+    }
+
+    /// The knowledge files (templates, parameters, workflows); without a
+    /// manifest after them they are an unfinished build.
+    pub fn write_knowledge(&self, k: &Knowledge) -> Result<(), StorageError> {
         self.prepare()?;
-        let files = ["templates.json", "parameters.json", "workflows.json"];
+        let files = KNOWLEDGE_FILES;
         write_json(
             &self.path(files[0]),
             &TemplatesFile { schema_version: SCHEMA_VERSION, app: self.app.clone(), templates: k.templates.clone() },
@@ -172,7 +187,12 @@ impl AppStore {
                 workflows: k.workflows.clone(),
                 transitions: k.transitions.clone(),
             },
-        )?;
+        )
+    }
+
+    /// The manifest, written last: the build is finished.
+    pub fn write_manifest(&self, fp: Fingerprint, stats: &RunStats) -> Result<Manifest, StorageError> {
+        let files = KNOWLEDGE_FILES;
         let m = Manifest {
             schema_version: SCHEMA_VERSION,
             app: self.app.clone(),

@@ -48,6 +48,7 @@ fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), c
         _ => Vec::new(),
     };
     let mut plan = Plan::new(cfg, ds, known, job.input.as_deref(), job.use_known).map_err(|e| e.to_string())?;
+    plan.force = job.force;
     if !job.force
         && let Some(m) = plan.up_to_date().map_err(|e| e.to_string())?
     {
