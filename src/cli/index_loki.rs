@@ -86,6 +86,9 @@ pub(super) fn pull_and_index(
     if talk {
         print_pull(&app, selector, &report);
     }
+    if brief && report.stats.entries == 0 {
+        return Ok(None); // following: nothing new since the last look
+    }
     let spool = store.spool_path();
     if std::fs::metadata(&spool).map(|m| m.len()).unwrap_or(0) == 0 {
         if !g.quiet {

@@ -39,7 +39,8 @@ pub struct PullOptions {
 
 impl Default for PullOptions {
     fn default() -> Self {
-        Self { page: 1000, slice_ns: 3_600_000_000_000, max_slice_ns: 7 * 86_400_000_000_000, min_slice_ns: 1_000_000 }
+        // Loki refuses ranges past `max_query_length` (721h by default): at most 30 days.
+        Self { page: 1000, slice_ns: 3_600_000_000_000, max_slice_ns: 30 * 86_400_000_000_000, min_slice_ns: 1_000_000 }
     }
 }
 
