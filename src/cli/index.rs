@@ -10,9 +10,10 @@ use anyhow::Context;
 use clap::Args;
 
 use super::progress::Progress;
+use super::timeargs::TimeArgs;
 use super::{FormatArgs, GlobalArgs, load_dataset};
 use crate::config::{self, Config};
-use crate::index::job::Plan;
+use crate::index::job::{Plan, RunMode};
 use crate::index::{self, EnrichOptions, EnrichReport, IndexEvent, Outcome};
 use crate::knowledge::Knowledge;
 use crate::llm::{self, LlmClient};
@@ -32,8 +33,24 @@ pub struct IndexArgs {
     #[arg(long)]
     pub offline: bool,
     /// Show the progress on the TUI's indexing screen (then stay in the TUI).
-    #[arg(long, conflicts_with_all = ["format", "timestamp"])]
+    #[arg(long, conflicts_with_all = ["format", "timestamp", "from_loki", "follow"])]
     pub tui: bool,
+    /// Pull the lines of this stream selector from Loki and index them (the
+    /// dataset's format applies to each line), e.g. '{app="checkout"}'.
+    #[arg(long, value_name = "SELECTOR", conflicts_with = "input")]
+    pub from_loki: Option<String>,
+    /// Loki's base URL for --from-loki (default: the config's).
+    #[arg(long, value_name = "URL", requires = "from_loki")]
+    pub loki: Option<String>,
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Keep the knowledge current until Ctrl-C: index what is appended to the
+    /// file (checked every second), or pull what Loki received (--every).
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow --from-loki: how often to ask Loki (default 10s).
+    #[arg(long, value_name = "DUR", requires = "follow")]
+    pub every: Option<String>,
 }
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
@@ -47,11 +64,28 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
         };
         return crate::tui::run(cfg, crate::tui::Options { index: Some(job) });
     }
+    if let Some(selector) = &a.from_loki {
+        return super::index_loki::run(cfg, g, &a, selector);
+    }
+    if a.time.start.is_some() || a.time.end.is_some() || a.time.since.is_some() {
+        anyhow::bail!("--start, --end and --since choose the range of --from-loki");
+    }
     let (ds, known) = load_dataset(cfg, &a.format)?;
     let mut plan = Plan::new(cfg, ds, known, a.input.as_deref(), !a.format.no_known_templates)?;
     plan.force = a.force;
+    if a.follow {
+        return super::index_follow::run_file(cfg, g, plan);
+    }
     let name = plan.dataset.name.clone();
-    if !a.force
+    let k = build(g, &mut plan)?;
+    enrich(cfg, g, a.offline, &plan.store, &name, &k)
+}
+
+/// The knowledge of a plan: the stored one when up to date, else a run
+/// (from the start or reading on), with its report.
+pub(super) fn build(g: &GlobalArgs, plan: &mut Plan) -> anyhow::Result<Knowledge> {
+    let name = plan.dataset.name.clone();
+    if !plan.force
         && let Some(m) = plan.up_to_date()?
     {
         if !g.quiet {
@@ -62,8 +96,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
                 m.built_at
             );
         }
-        let k = plan.store.load()?;
-        return enrich(cfg, g, &a, &plan.store, &name, &k);
+        return Ok(plan.store.load()?);
     }
     let progress = Progress::new(g.quiet);
     let on_event = |e: IndexEvent| progress.handle(e);
@@ -77,15 +110,19 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     }
     if !g.quiet {
         let structured = plan.dataset.header.structured_format().map(|f| f.kind().as_str());
-        print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len(), structured);
+        let read = match plan.last.as_ref().map(|r| (&r.mode, r.lines)) {
+            Some((RunMode::Appended { bytes, .. }, lines)) => Some((lines, *bytes)),
+            _ => None,
+        };
+        print_summary(&name, &out.knowledge, &out.stats, plan.store.dir(), write_secs, plan.known.len(), structured, read);
     }
-    enrich(cfg, g, &a, &plan.store, &name, &out.knowledge)
+    Ok(out.knowledge)
 }
 
 /// The LLM phases and the lexical index, with their report.
-fn enrich(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, store: &AppStore, app: &str, k: &Knowledge) -> anyhow::Result<()> {
-    let client = if a.offline { None } else { LlmClient::from_config(cfg)? };
-    let offline_reason = if a.offline { "--offline given".to_owned() } else { llm::NO_ENDPOINT.to_owned() };
+pub(super) fn enrich(cfg: &Config, g: &GlobalArgs, offline: bool, store: &AppStore, app: &str, k: &Knowledge) -> anyhow::Result<()> {
+    let client = if offline { None } else { LlmClient::from_config(cfg)? };
+    let offline_reason = if offline { "--offline given".to_owned() } else { llm::NO_ENDPOINT.to_owned() };
     let opts = EnrichOptions {
         chat_model: cfg.llm.chat_model.clone(),
         embedding_batch_size: cfg.llm.embedding_batch_size,
@@ -193,6 +230,7 @@ fn print_enrich(r: &EnrichReport, client: Option<&LlmClient>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn print_summary(
     app: &str,
     k: &Knowledge,
@@ -201,9 +239,24 @@ fn print_summary(
     write_secs: f64,
     known: usize,
     structured: Option<&str>,
+    appended: Option<(u64, u64)>,
 ) {
-    let rate = s.lines as f64 / s.secs.max(1e-9);
-    println!("indexed {app}: {} lines ({:.1} MiB) in {:.2}s, {:.0} lines/s", s.lines, s.bytes as f64 / 1048576.0, s.secs, rate);
+    match appended {
+        Some((lines, bytes)) => println!(
+            "indexed {app}: {lines} new lines ({:.1} MiB) in {:.2}s, {:.0} lines/s; {} lines in all",
+            bytes as f64 / 1048576.0,
+            s.secs,
+            lines as f64 / s.secs.max(1e-9),
+            s.lines
+        ),
+        None => println!(
+            "indexed {app}: {} lines ({:.1} MiB) in {:.2}s, {:.0} lines/s",
+            s.lines,
+            s.bytes as f64 / 1048576.0,
+            s.secs,
+            s.lines as f64 / s.secs.max(1e-9)
+        ),
+    }
     let mut rows: Vec<(String, String)> = vec![
         ("templates (known / mined)".into(), format!("{} / {}  (of {} known)", s.templates_known, s.templates_mined, known)),
         ("lines matched known / mined".into(), format!("{} / {}", s.lines_known, s.lines_mined)),

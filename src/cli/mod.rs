@@ -7,6 +7,8 @@ mod backend_args;
 mod eval;
 mod chart;
 mod index;
+mod index_follow;
+mod index_loki;
 mod labels;
 mod load;
 mod output;

@@ -14,6 +14,9 @@
 //!   chosen interval) are sent in step-aligned pieces and merged.
 //! - [`paging`]: log queries are read in pages of at most `query_limit`
 //!   entries up to the request's `limit`, as logcli does.
+//! - [`pull`]: every line of a selector over a range, in time slices that
+//!   shrink when Loki refuses a page for its size, resumable from a cursor
+//!   (`index --from-loki`).
 //! - [`push`]: [`push_all`], the batching loader; `resume` keeps its resume
 //!   point.
 //! - [`model`]: Loki's non-query replies (patterns, build info, ...), error
@@ -49,6 +52,7 @@ mod http;
 mod metadata;
 pub mod model;
 pub mod paging;
+pub mod pull;
 pub mod push;
 mod resume;
 pub mod retry;

@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod checkpoint;
+pub mod loki;
 pub mod summaries;
 pub mod vector_cache;
 pub mod vectors;

@@ -15,7 +15,7 @@ use logcopilot::index::job::{Plan, RunMode};
 use logcopilot::index::templates;
 use logcopilot::knowledge::Knowledge;
 
-use crate::common::datasets;
+use crate::common::{assert_same_knowledge, datasets};
 
 fn config(storage: &Path) -> Config {
     let mut c = Config::default();
@@ -45,38 +45,6 @@ fn append(path: &Path, lines: &[String]) {
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
     for l in lines {
         f.write_all(l.as_bytes()).unwrap();
-    }
-}
-
-/// Equal knowledge, but for what depends on where blocks are cut.
-fn assert_same(a: &Knowledge, b: &Knowledge, what: &str) {
-    assert_eq!(a.templates.len(), b.templates.len(), "{what}: templates");
-    for (x, y) in a.templates.iter().zip(&b.templates) {
-        assert_eq!(x, y, "{what}: template {}", x.id);
-    }
-    assert_eq!(a.workflows.len(), b.workflows.len(), "{what}: workflows");
-    for (x, y) in a.workflows.iter().zip(&b.workflows) {
-        assert_eq!(x, y, "{what}: workflow {}", x.id);
-    }
-    assert!(a.transitions == b.transitions, "{what}: transitions differ");
-    assert_eq!(a.sessions, b.sessions, "{what}: sessions");
-    assert_eq!(a.params.len(), b.params.len(), "{what}: parameter sets");
-    for (x, y) in a.params.iter().zip(&b.params) {
-        assert_eq!((&x.template_id, &x.template, x.params.len()), (&y.template_id, &y.template, y.params.len()), "{what}");
-        for (p, q) in x.params.iter().zip(&y.params) {
-            let at = format!("{what}: {} {}", x.template_id, p.name);
-            assert_eq!((p.index, &p.name, p.r#type, p.count, p.distinct, p.distinct_exact, p.field), (q.index, &q.name, q.r#type, q.count, q.distinct, q.distinct_exact, q.field), "{at}");
-            match (&p.numeric, &q.numeric) {
-                (Some(m), Some(n)) => {
-                    assert_eq!((m.count, m.min, m.max), (n.count, n.min, n.max), "{at}");
-                    assert!((m.mean - n.mean).abs() <= 1e-9 * m.mean.abs().max(1.0), "{at}: mean {} vs {}", m.mean, n.mean);
-                }
-                (m, n) => assert_eq!(m.is_some(), n.is_some(), "{at}"),
-            }
-            if p.top_counts_exact && q.top_counts_exact {
-                assert_eq!(p.top_values, q.top_values, "{at}");
-            }
-        }
     }
 }
 
@@ -116,7 +84,7 @@ fn appending_equals_indexing_the_whole_at_once() {
                 "{modes:?}"
             );
         }
-        assert_same(&k, &whole(app, &lines, d.path()), app);
+        assert_same_knowledge(&k, &whole(app, &lines, d.path()), app);
     }
 }
 
@@ -149,7 +117,7 @@ fn a_truncated_or_replaced_file_is_read_from_the_start() {
     // Unchanged: nothing read, the same knowledge.
     let (k2, mode) = index("hdfs", &input, &storage);
     assert!(matches!(mode, RunMode::Appended { bytes: 0, .. }), "{mode:?}");
-    assert_same(&k, &k2, "unchanged");
+    assert_same_knowledge(&k, &k2, "unchanged");
 }
 
 #[test]

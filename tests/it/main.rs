@@ -9,6 +9,7 @@ mod golden;
 mod headers;
 mod incremental;
 mod index_cli;
+mod index_loki;
 mod llm;
 mod loki_client;
 mod loki_golden;
