@@ -54,13 +54,15 @@ pub fn run_file(cfg: &Config, g: &GlobalArgs, mut plan: Plan) -> anyhow::Result<
     let stop = ctrl_c_flag(&rt);
     plan.hold_partial_line = true;
     let name = plan.dataset.name.clone();
+    // The file's state before the first build: what is appended from here on
+    // (even while that build runs or before the loop starts) shows as a change.
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| (m.len(), m.modified().ok())).ok();
+    let mut seen = size(&plan.input);
     let k = build(g, &mut plan)?;
     enrich(cfg, g, true, &plan.store, &name, &k)?;
     if !g.quiet {
         println!("following {} (Ctrl-C to stop); summaries and embeddings wait for a run without --follow", plan.input.display());
     }
-    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).ok();
-    let mut seen = size(&plan.input);
     let quiet = GlobalArgs { quiet: true, ..g.clone() };
     while wait(Duration::from_secs(1), &stop) {
         let now = size(&plan.input);

@@ -61,6 +61,12 @@ impl Resumable {
         self.pass1.stats().lines
     }
 
+    /// Whether its parts fit together (a state read back from disk).
+    pub fn consistent(&self) -> bool {
+        self.pass1.consistent()
+            && self.pass2.as_ref().is_none_or(|p| p.consistent() && p.known_len() == self.known + self.mined_final.len())
+    }
+
     /// Whether this state was made with `n` of the dataset's templates.
     pub fn made_with(&self, n: usize) -> bool {
         self.known == n && self.pass1.known_len() == n
@@ -164,6 +170,8 @@ pub enum ResumeError {
     KnownChanged { saved: usize, now: usize },
     #[error("a gzip input cannot be read from an offset")]
     Gzip,
+    #[error("the saved state does not hold together")]
+    Inconsistent,
     #[error(transparent)]
     Index(#[from] IndexError),
 }
@@ -186,6 +194,9 @@ pub fn resume(
     let known_used = used(known, opts);
     if !saved.made_with(known_used.len()) {
         return Err(ResumeError::KnownChanged { saved: saved.known, now: known_used.len() });
+    }
+    if !saved.consistent() {
+        return Err(ResumeError::Inconsistent);
     }
     let Resumable { mut pass1, pass2, mined_final, known: n_known, input_hash } = saved;
     if pass1.stats().gzip {

@@ -183,7 +183,8 @@ impl Plan {
         match cp.check(&self.input) {
             Ok(Verdict::Unchanged) => Start::UpToDate(cp),
             Ok(Verdict::Grown { from, .. }) => match self.store.load_state::<Resumable>(&cp) {
-                Ok(state) => Start::Resume(cp, Box::new(state), from),
+                Ok(state) if state.consistent() => Start::Resume(cp, Box::new(state), from),
+                Ok(_) => Start::Full(Some("the saved state does not hold together".into())),
                 Err(e) => Start::Full(Some(format!("the saved state cannot be used ({e})"))),
             },
             Ok(v) => Start::Full(Some(v.describe())),
@@ -232,13 +233,15 @@ impl Plan {
         let (outcome, mode, runs, from) = match self.decide() {
             Start::UpToDate(cp) | Start::Resume(cp, _, _) if self.read_end(cp.offset)?.is_none() => {
                 // Nothing complete to read: the stored state stands; conclude it again.
-                let state: Resumable = self.store.load_state(&cp)?;
-                return self.rerun_from_state(cp, state, on_event, cancel);
+                match self.store.load_state::<Resumable>(&cp) {
+                    Ok(state) if state.consistent() => return self.rerun_from_state(cp, state, on_event, cancel),
+                    _ => self.full(Some("the saved state cannot be used".into()), on_event, cancel)?,
+                }
             }
-            Start::UpToDate(cp) => {
-                let state: Resumable = self.store.load_state(&cp)?;
-                return self.rerun_from_state(cp, state, on_event, cancel);
-            }
+            Start::UpToDate(cp) => match self.store.load_state::<Resumable>(&cp) {
+                Ok(state) if state.consistent() => return self.rerun_from_state(cp, state, on_event, cancel),
+                _ => self.full(Some("the saved state cannot be used".into()), on_event, cancel)?,
+            },
             Start::Resume(cp, state, from) => {
                 if !cp.ends_with_newline {
                     notes.push("the last line read before had no line end; if it was still being written, its rest is read as a new line".into());

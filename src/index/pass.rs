@@ -114,6 +114,15 @@ impl PassState {
         self.known_params.len()
     }
 
+    /// Whether the parts of a (saved) state fit together: one entry per
+    /// known template and mined cluster in each table.
+    pub fn consistent(&self) -> bool {
+        let clusters = self.drain.clusters().len();
+        self.accs.len() == self.known_params.len() + clusters
+            && self.fields_acc.len() == self.accs.len()
+            && self.mined_slots.len() == clusters
+    }
+
     /// Adds known templates after the current ones (a second pass given
     /// templates newly mined from appended lines). Refused (false) when this
     /// pass mined clusters of its own, whose ids follow the known ones.

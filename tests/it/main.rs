@@ -5,6 +5,7 @@ mod accuracy;
 mod analyze;
 mod bad_input;
 mod common;
+mod follow;
 mod golden;
 mod headers;
 mod incremental;
