@@ -5,6 +5,11 @@
 //!
 //! `cargo bench --bench index_speed -- [LINES] [--gzip] [--cold]`
 //! (default 11,000,000 lines, the size of the full HDFS log). Not run in CI.
+//!
+//! `cargo bench --bench index_speed -- LINES --incremental`: the whole run
+//! of `logcopilot index` (checkpoint and storage included) on the first 90 %
+//! of the lines, then again after the other 10 % were appended (reading on
+//! from the checkpoint), against a fresh run on the whole file.
 
 mod synth;
 
@@ -21,6 +26,10 @@ fn main() {
     let gzip = args.iter().any(|a| a == "--gzip");
     let cold = args.iter().any(|a| a == "--cold");
     let path = synth::cached(lines, gzip);
+    if args.iter().any(|a| a == "--incremental") {
+        synth::warm(&path);
+        return incremental(&path);
+    }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if cold {
         // Needs root; says so when it cannot drop the page cache.
@@ -53,4 +62,49 @@ fn main() {
         out.knowledge.workflows.len(),
         if cold { "cold" } else { "warm" },
     );
+}
+
+/// Times a run on 90 % of `path`, the run after the last 10 % is appended,
+/// and a fresh run on the whole, each through [`Plan`] as `index` does.
+fn incremental(path: &std::path::Path) {
+    use logcopilot::config::Config;
+    use logcopilot::index::job::Plan;
+    use std::io::Write;
+
+    let data = std::fs::read(path).expect("synthetic log");
+    let cut = data[..data.len() * 9 / 10].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("grown.log");
+    std::fs::write(&input, &data[..cut]).expect("write 90 %");
+    let ds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    let plan = |storage: &str, input: &std::path::Path| {
+        let mut cfg = Config::default();
+        cfg.paths.datasets = Some(ds_dir.clone());
+        cfg.paths.storage = Some(dir.path().join(storage));
+        let ds = Dataset::load(&ds_dir, "hdfs").expect("dataset");
+        let known = templates::load(&ds_dir.join("hdfs/templates.csv")).expect("templates");
+        Plan::new(&cfg, ds, known, Some(input), true).expect("plan")
+    };
+    let cancel = AtomicBool::new(false);
+    let timed = |p: &mut Plan| {
+        let t = Instant::now();
+        let (out, _) = p.run(&|_| {}, &cancel).expect("index");
+        let secs = t.elapsed().as_secs_f64();
+        let how = p.last.as_ref().map(|r| r.describe()).unwrap_or_default();
+        (secs, out.stats.lines, out.knowledge.templates.len(), out.knowledge.workflows.len(), how)
+    };
+    let mut grown = plan("grown", &input);
+    let first = timed(&mut grown);
+    std::fs::OpenOptions::new().append(true).open(&input).and_then(|mut f| f.write_all(&data[cut..])).expect("append 10 %");
+    let mut grown = plan("grown", &input);
+    let again = timed(&mut grown);
+    let mut whole = plan("whole", &input);
+    let fresh = timed(&mut whole);
+    for (name, r) in [("first 90 %", &first), ("after a 10 % append", &again), ("whole file, fresh", &fresh)] {
+        println!("{name:<22} {:>7.2} s | {} lines in all | {} templates | {} workflows | {}", r.0, r.1, r.2, r.3, r.4);
+    }
+    println!("speed-up of the append over a fresh run: {:.1}x", fresh.0 / again.0);
+    let state = std::fs::metadata(dir.path().join("grown/hdfs/index_state.json.gz")).map(|m| m.len()).unwrap_or(0);
+    println!("saved pass state: {:.1} MiB (gzip)", state as f64 / 1048576.0);
+    assert_eq!((again.1, again.2, again.3), (fresh.1, fresh.2, fresh.3), "the append ends where a fresh run does");
 }

@@ -32,8 +32,9 @@ pub struct IndexArgs {
     /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
     #[arg(long)]
     pub offline: bool,
-    /// Show the progress on the TUI's indexing screen (then stay in the TUI).
-    #[arg(long, conflicts_with_all = ["format", "timestamp", "from_loki", "follow"])]
+    /// Show the progress on the TUI's indexing screen (then stay in the TUI;
+    /// with --follow, the screen shows each update live).
+    #[arg(long, conflicts_with_all = ["format", "timestamp", "from_loki"])]
     pub tui: bool,
     /// Pull the lines of this stream selector from Loki and index them (the
     /// dataset's format applies to each line), e.g. '{app="checkout"}'.
@@ -61,6 +62,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
             force: a.force,
             offline: a.offline,
             use_known: !a.format.no_known_templates,
+            follow: a.follow,
         };
         return crate::tui::run(cfg, crate::tui::Options { index: Some(job) });
     }

@@ -8,14 +8,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::index::{IndexArgs, build, enrich};
 use super::index_loki::{client, pull_and_index, runtime};
 use super::timeargs::{now_ns, parse_positive_duration};
 use super::GlobalArgs;
 use crate::config::Config;
-use crate::index::job::{Plan, RunMode};
+use crate::index::follow;
+use crate::index::job::Plan;
 
 /// A flag Ctrl-C sets (a second Ctrl-C quits at once).
 fn ctrl_c_flag(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
@@ -33,18 +34,6 @@ fn ctrl_c_flag(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
     flag
 }
 
-/// Sleeps `d` in small steps; false when stopped meanwhile.
-fn wait(d: Duration, stop: &AtomicBool) -> bool {
-    let until = Instant::now() + d;
-    while Instant::now() < until {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())));
-    }
-    !stop.load(Ordering::Relaxed)
-}
-
 fn clock() -> String {
     chrono::Utc::now().format("%H:%M:%S").to_string()
 }
@@ -55,52 +44,27 @@ pub fn run_file(cfg: &Config, g: &GlobalArgs, mut plan: Plan) -> anyhow::Result<
     plan.hold_partial_line = true;
     let name = plan.dataset.name.clone();
     // The file's state before the first build: what is appended from here on
-    // (even while that build runs or before the loop starts) shows as a change.
-    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| (m.len(), m.modified().ok())).ok();
-    let mut seen = size(&plan.input);
+    // (even while that build runs) shows as a change.
+    let seen = follow::stamp(&plan.input);
     let k = build(g, &mut plan)?;
     enrich(cfg, g, true, &plan.store, &name, &k)?;
     if !g.quiet {
         println!("following {} (Ctrl-C to stop); summaries and embeddings wait for a run without --follow", plan.input.display());
     }
     let quiet = GlobalArgs { quiet: true, ..g.clone() };
-    while wait(Duration::from_secs(1), &stop) {
-        let now = size(&plan.input);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        if now.is_none() {
-            println!("{} {name}: {} is gone; waiting for it", clock(), plan.input.display());
-            continue;
-        }
-        let (out, _) = match plan.run(&|_| {}, &stop) {
-            Ok(r) => r,
-            Err(e) if stop.load(Ordering::Relaxed) => {
-                eprintln!("{name}: stopped ({e})");
-                break;
-            }
-            Err(e) => {
-                println!("{} {name}: {e:#}; trying again at the next change", clock());
-                continue;
-            }
-        };
-        let Some(r) = plan.last.clone() else { continue };
-        if r.lines == 0 && matches!(r.mode, RunMode::Appended { .. }) {
-            continue; // only a line still being written
-        }
+    let path = plan.input.clone();
+    let store = plan.store.clone();
+    follow::follow_file(&mut plan, seen, Duration::from_secs(1), &stop, &|_| {}, &mut |u| {
         if !g.quiet {
-            let live = out.knowledge.templates.iter().filter(|t| t.count > 0).count();
-            println!(
-                "{} {name}: {}; {} lines in all, {live} templates, {} workflows ({:.2}s)",
-                clock(),
-                r.describe(),
-                out.stats.lines,
-                out.knowledge.workflows.len(),
-                out.stats.secs
-            );
+            println!("{} {}", clock(), u.describe(&name, &path));
         }
-        enrich(cfg, &quiet, true, &plan.store, &name, &out.knowledge)?;
+        if let follow::FollowUpdate::Indexed { knowledge, .. } = u {
+            enrich(cfg, &quiet, true, &store, &name, &knowledge)?;
+        }
+        Ok(())
+    })?;
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("{name}: stopped");
     }
     Ok(())
 }
@@ -134,7 +98,7 @@ pub fn run_loki(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, selector: &str) -> 
             println!("following {selector} every {every:?} (Ctrl-C to stop); summaries and embeddings wait for a run without --follow");
         }
         first = false;
-        if !wait(every, &stop) {
+        if !follow::wait(every, &stop) {
             break;
         }
     }

@@ -35,6 +35,8 @@ pub struct KeysConfig {
     /// Answer pane: the next or previous part of an analysis.
     pub next_part: Vec<String>,
     pub prev_part: Vec<String>,
+    /// Index the app, then keep indexing what is appended (the indexing screen).
+    pub follow: Vec<String>,
     pub scroll_up: Vec<String>,
     pub scroll_down: Vec<String>,
     pub page_up: Vec<String>,
@@ -68,6 +70,7 @@ impl Default for KeysConfig {
             scan: keys(&["ctrl-o"]),
             next_part: keys(&["n"]),
             prev_part: keys(&["p"]),
+            follow: keys(&["f"]),
             scroll_up: keys(&["up", "k"]),
             scroll_down: keys(&["down", "j"]),
             page_up: keys(&["pageup"]),
@@ -80,7 +83,7 @@ impl Default for KeysConfig {
 
 impl KeysConfig {
     /// Every action with its config name and keys, in the order of the help.
-    pub fn entries(&self) -> [(&'static str, &[String]); 24] {
+    pub fn entries(&self) -> [(&'static str, &[String]); 25] {
         [
             ("run_query", &self.run_query),
             ("cancel", &self.cancel),
@@ -96,6 +99,7 @@ impl KeysConfig {
             ("next_part", &self.next_part),
             ("prev_part", &self.prev_part),
             ("index", &self.index),
+            ("follow", &self.follow),
             ("export", &self.export),
             ("copy_logql", &self.copy_logql),
             ("scroll_up", &self.scroll_up),

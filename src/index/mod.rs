@@ -14,6 +14,7 @@ pub mod enrich;
 pub mod event;
 pub mod fields;
 mod finish;
+pub mod follow;
 pub mod from_loki;
 pub mod incremental;
 pub mod job;

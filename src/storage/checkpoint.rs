@@ -142,16 +142,22 @@ impl AppStore {
         if format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)) != cp.state_hash {
             return Err(StorageError::Invalid { path, message: "it does not belong to checkpoint.json (another run wrote it)".into() });
         }
-        let dec = flate2::read::GzDecoder::new(&bytes[..]);
-        serde_json::from_reader(std::io::BufReader::new(dec)).map_err(|e| StorageError::Invalid { path, message: e.to_string() })
+        // Inflated whole, then parsed from the slice: much faster than a reader.
+        let mut json = Vec::with_capacity(bytes.len() * 4);
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut json)
+            .map_err(|e| StorageError::Invalid { path: path.clone(), message: e.to_string() })?;
+        serde_json::from_slice(&json).map_err(|e| StorageError::Invalid { path, message: e.to_string() })
     }
 
     /// Writes the state, then the checkpoint pointing at it (`cp.state_hash` is set here).
     pub fn write_checkpoint<T: Serialize>(&self, mut cp: Checkpoint, state: &T) -> Result<(), StorageError> {
         let path = self.path(STATE_FILE);
         let err = |source| StorageError::Write { path: path.clone(), source };
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        serde_json::to_writer(&mut enc, state).map_err(|e| err(std::io::Error::other(e)))?;
+        // JSON into memory first: the encoder pays a set-up for every write,
+        // and serde writes a few bytes at a time.
+        let json = serde_json::to_vec(state).map_err(|e| err(std::io::Error::other(e)))?;
+        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 4), flate2::Compression::fast());
+        enc.write_all(&json).map_err(err)?;
         let bytes = enc.finish().map_err(err)?;
         cp.state_hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(self.dir()).map_err(err)?;

@@ -53,6 +53,8 @@ pub enum Action {
     /// The next or previous part of an analysis.
     NextPart,
     PrevPart,
+    /// Index the app, then keep indexing what is appended to its log.
+    Follow,
 }
 
 impl Action {
@@ -92,6 +94,7 @@ impl Action {
             Action::OpenScan => "anomaly scan screen",
             Action::NextPart => "analysis: next part",
             Action::PrevPart => "analysis: previous part",
+            Action::Follow => "indexing screen: index, then follow the log",
         }
     }
 }

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 
 use super::action::Action;
 use super::app::{App, Overlay, Screen};
-use super::indexing::view;
+use super::indexing::view::{self, JobState};
 use super::panes::{DrawCx, help, status};
 
 pub fn draw(f: &mut Frame, app: &App) {
@@ -20,10 +20,13 @@ pub fn draw(f: &mut Frame, app: &App) {
     if app.screen == Screen::Indexing {
         let (body, bar) = split_status(area);
         let keys = &s.keys;
-        let hint = if app.indexing.is_running() {
-            format!("{} cancels · q back (keeps running)", keys.keys_for(&Action::Cancel))
-        } else {
-            format!("Enter/{} back", keys.keys_for(&Action::Cancel))
+        let hint = match &app.indexing.state {
+            JobState::Following(_) => format!("{} stops following · q back (keeps following)", keys.keys_for(&Action::Cancel)),
+            _ if app.indexing.is_running() => format!("{} cancels · q back (keeps running)", keys.keys_for(&Action::Cancel)),
+            _ => {
+                let follow = keys.key_for(&Action::Follow, false).map(|k| format!(" · {k} index and follow")).unwrap_or_default();
+                format!("Enter/{} back{follow}", keys.keys_for(&Action::Cancel))
+            }
         };
         view::draw(f, body, &app.indexing, &hint, s.theme);
         if let Some(bar) = bar {

@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 
 use super::app::{App, PaneId, Screen, Settings};
 use super::event::Event;
+use super::indexing::view::JobState;
 use super::panes::knowledge::KnowledgeState;
 use super::panes::timerange::QueryRange;
 use super::worker::{Job, WorkerMsg};
@@ -252,6 +253,41 @@ fn indexing_screen_running_and_done() {
     insta::assert_snapshot!("indexing_done", frame(&mut a, 80, 24));
     a.handle(key(KeyCode::Enter), t);
     assert_eq!(a.screen, Screen::Main);
+}
+
+#[test]
+fn indexing_screen_following_shows_each_update() {
+    let mut a = indexing_app();
+    let t = Instant::now();
+    a.handle(Event::Worker(WorkerMsg::Index(IndexEvent::Finished { phase: Phase::Read, lines: 500, secs: 0.1 })), t);
+    a.handle(Event::Worker(WorkerMsg::IndexFollowing("hdfs: 500 lines in 0.10 s, 12 templates; following /logs/hdfs.log".into())), t);
+    assert_eq!(a.take_jobs().len(), 1, "knowledge reloads once built");
+    for u in [
+        "04:39:48 hdfs: read on from byte 69703: 70899 new bytes, 500 new lines; 1000 lines in all, 12 templates, 10 workflows (0.00s)",
+        "04:39:51 hdfs: read from the start (10 lines): the file was truncated; 10 lines in all, 3 templates, 2 workflows (0.00s)",
+    ] {
+        a.handle(Event::Worker(WorkerMsg::IndexUpdate(u.into())), t);
+    }
+    assert_eq!(a.take_jobs().len(), 2, "knowledge reloads after each update");
+    assert!(a.indexing.is_running());
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("following · 2 updates") && f.contains("truncated"), "{f}");
+    insta::assert_snapshot!("indexing_following", f);
+    // Esc stops following; the end is a normal one.
+    a.handle(key(KeyCode::Esc), t);
+    assert!(matches!(a.take_jobs().as_slice(), [Job::CancelIndex]));
+    a.handle(Event::Worker(WorkerMsg::IndexDone(Ok("hdfs: 500 lines; followed /logs/hdfs.log: 2 updates, stopped".into()))), t);
+    assert!(matches!(a.indexing.state, JobState::Done(_)), "{:?}", a.indexing.state);
+}
+
+#[test]
+fn follow_key_on_the_indexing_screen_starts_a_follow_job() {
+    let mut a = ready_app();
+    a.screen = Screen::Indexing;
+    a.handle(key(KeyCode::Char('f')), Instant::now());
+    assert_eq!(a.screen, Screen::Indexing);
+    let jobs = a.take_jobs();
+    assert!(matches!(jobs.as_slice(), [Job::Index(j)] if j.follow), "{jobs:?}");
 }
 
 #[test]

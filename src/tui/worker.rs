@@ -61,6 +61,10 @@ pub enum WorkerMsg {
     Index(crate::index::IndexEvent),
     /// Indexing ended: a summary, or what went wrong.
     IndexDone(Result<String, String>),
+    /// The index job built the knowledge and now follows its input: a summary.
+    IndexFollowing(String),
+    /// Following: one update (lines read on, a truncation, a failure), as a line.
+    IndexUpdate(String),
     /// A step of the question `id`; the last one is `Finished`.
     Pipeline { id: u64, event: PipelineEvent },
     /// The question `id` could not start (no knowledge, a bad model config).

@@ -118,3 +118,63 @@ async fn an_analysis_runs_one_part_at_a_time() {
     let sent = &s.requests()[1].body["messages"][1]["content"];
     assert!(sent.as_str().unwrap_or("").contains("Part 2 of"), "{sent}");
 }
+
+/// The indexing screen's follow job on a growing file: built, then each
+/// append arrives as an update line with the new totals; Esc (the cancel
+/// flag) ends it normally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_job_follows_a_growing_file() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use logcopilot::tui::indexing::{self, IndexJob};
+
+    let d = tempfile::tempdir().unwrap();
+    let lines: Vec<String> =
+        std::fs::read_to_string(datasets().join("hdfs/HDFS_2k.log")).unwrap().lines().map(|l| format!("{l}\n")).collect();
+    let input = d.path().join("hdfs.log");
+    std::fs::write(&input, lines[..500].concat()).unwrap();
+    let mut cfg = Config::default();
+    cfg.app = "hdfs".into();
+    cfg.paths.datasets = Some(datasets());
+    cfg.paths.storage = Some(d.path().join("st"));
+    let job = IndexJob { input: Some(input.clone()), offline: true, follow: true, ..IndexJob::new("hdfs") };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    indexing::spawn(Arc::new(cfg), job, cancel.clone(), tx);
+    loop {
+        match next(&mut rx).await {
+            WorkerMsg::IndexFollowing(s) => {
+                assert!(s.contains("500 lines") && s.contains("following"), "{s}");
+                break;
+            }
+            WorkerMsg::IndexDone(r) => panic!("ended before following: {r:?}"),
+            _ => {}
+        }
+    }
+    std::fs::OpenOptions::new().append(true).open(&input).unwrap().write_all(lines[500..1000].concat().as_bytes()).unwrap();
+    let mut read_events = 0;
+    let update = loop {
+        match next(&mut rx).await {
+            WorkerMsg::IndexUpdate(u) => break u,
+            WorkerMsg::Index(_) => read_events += 1,
+            WorkerMsg::IndexDone(r) => panic!("ended while following: {r:?}"),
+            _ => {}
+        }
+    };
+    assert!(update.contains("500 new lines") && update.contains("1000 lines in all"), "{update}");
+    assert!(read_events > 0, "the phases of the update show on the screen");
+    // The knowledge on disk holds the appended lines (the BM25 index too).
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("st/hdfs/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["stats"]["lines"], 1000);
+    let bm25 = std::fs::metadata(d.path().join("st/hdfs/bm25.json")).unwrap().modified().unwrap();
+    let manifest = std::fs::metadata(d.path().join("st/hdfs/manifest.json")).unwrap().modified().unwrap();
+    assert!(bm25 >= manifest, "the lexical index was rebuilt after the update");
+    cancel.store(true, Ordering::Relaxed);
+    let end = loop {
+        if let WorkerMsg::IndexDone(r) = next(&mut rx).await {
+            break r;
+        }
+    };
+    let end = end.expect("a normal end");
+    assert!(end.contains("1 updates, stopped"), "{end}");
+}

@@ -55,6 +55,16 @@ impl App {
             WorkerMsg::Scan { id, event } if id == self.scan_id => self.scan.apply(event),
             WorkerMsg::ScanFailed { id, error } if id == self.scan_id => self.scan.failed(error),
             WorkerMsg::Scan { .. } | WorkerMsg::ScanFailed { .. } => {}
+            WorkerMsg::IndexFollowing(s) => {
+                if self.indexing.state == JobState::Running {
+                    self.indexing.state = JobState::Following(s);
+                }
+                self.jobs.push(Job::Knowledge);
+            }
+            WorkerMsg::IndexUpdate(line) => {
+                self.indexing.updated(line);
+                self.jobs.push(Job::Knowledge);
+            }
             WorkerMsg::IndexDone(r) => {
                 self.indexing.state = match r {
                     Ok(s) => JobState::Done(s),
@@ -120,6 +130,9 @@ impl App {
             }
             (Some(r), _) => (format!("● running {} · {} cancels", timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
             (None, _) if self.scan.is_running() => (format!("● scanning {}", timefmt::elapsed(self.scan.elapsed)), true),
+            (None, _) if matches!(self.indexing.state, JobState::Following(_)) => {
+                (format!("● following · {} updates", self.indexing.updates.len()), true)
+            }
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
             (None, _) => ("ready".to_owned(), false),
         };

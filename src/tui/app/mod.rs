@@ -312,10 +312,11 @@ impl App {
         let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match self.settings.keys.lookup(key, false) {
             Some(Action::Quit) if ctrl_c => self.apply(Action::Quit),
-            Some(Action::Cancel) if self.indexing.state == JobState::Running => {
+            Some(Action::Cancel) if matches!(self.indexing.state, JobState::Running | JobState::Following(_)) => {
                 self.indexing.state = JobState::Cancelling;
                 self.jobs.push(Job::CancelIndex);
             }
+            Some(Action::Follow) if !self.indexing.is_running() => self.open_index(IndexJob { follow: true, ..IndexJob::new(&self.settings.app) }),
             Some(Action::Scroll(Scroll::Up(_))) => self.indexing.scroll_warnings(false),
             Some(Action::Scroll(Scroll::Down(_))) => self.indexing.scroll_warnings(true),
             Some(Action::Cancel | Action::OpenIndex | Action::Quit) => self.screen = Screen::Main,
@@ -405,6 +406,8 @@ impl App {
             Action::RunQuery => self.run_query(),
             Action::Cancel => self.cancel(),
             Action::OpenIndex => self.open_index(IndexJob::new(&self.settings.app)),
+            // Only on the indexing screen (a stray key elsewhere starts no job).
+            Action::Follow => {}
             Action::TimeRange => {
                 let r = self.range.unwrap_or_else(|| fallback_range(now_ns()));
                 self.overlay = Overlay::TimeRange(TimeRangeForm::new(r, self.settings.zone));

@@ -1,13 +1,16 @@
 //! The indexing job of the TUI: the same run as `logcopilot index` (the
 //! shared [`crate::index::job::Plan`], then the LLM phases when a model is
 //! configured and the BM25 index), its progress events sent to the app as
-//! they come, cancellable. [`view`] turns the events into the screen.
+//! they come, cancellable; with `follow`, then what is appended to the input
+//! (the loop of [`crate::index::follow`]), each update sent as a line.
+//! [`view`] turns the events into the screen.
 
 pub mod view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -15,10 +18,10 @@ use super::event::Event;
 use super::worker::WorkerMsg;
 use crate::config::{self, Config};
 use crate::dataset::Dataset;
+use crate::index::follow::{self, Stamp};
 use crate::index::job::Plan;
 use crate::index::{EnrichOptions, IndexEvent, Outcome, Phase};
 use crate::knowledge::Knowledge;
-use crate::storage::AppStore;
 
 /// What to index.
 #[derive(Debug, Clone)]
@@ -31,16 +34,19 @@ pub struct IndexJob {
     /// Skip the LLM phases.
     pub offline: bool,
     pub use_known: bool,
+    /// Then keep indexing what is appended to the input until cancelled.
+    pub follow: bool,
 }
 
 impl IndexJob {
     pub fn new(app: &str) -> IndexJob {
-        IndexJob { app: app.to_owned(), input: None, force: false, offline: false, use_known: true }
+        IndexJob { app: app.to_owned(), input: None, force: false, offline: false, use_known: true, follow: false }
     }
 }
 
-/// The offline phases; the knowledge, its store and a summary line.
-fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), cancel: &AtomicBool) -> Result<(Knowledge, AppStore, String), String> {
+/// The offline phases; the knowledge, the plan (for following), a summary
+/// line and the input's stamp from before it was read.
+fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), cancel: &AtomicBool) -> Result<(Knowledge, Plan, String, Stamp), String> {
     let paths = config::resolve_paths(cfg);
     let ds = Dataset::load(&paths.datasets, &job.app).map_err(|e| e.to_string())?;
     let known = match (&ds.templates_path, job.use_known) {
@@ -49,6 +55,7 @@ fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), c
     };
     let mut plan = Plan::new(cfg, ds, known, job.input.as_deref(), job.use_known).map_err(|e| e.to_string())?;
     plan.force = job.force;
+    let seen = follow::stamp(&plan.input);
     if !job.force
         && let Some(m) = plan.up_to_date().map_err(|e| e.to_string())?
     {
@@ -57,7 +64,7 @@ fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), c
         }
         let k = plan.store.load().map_err(|e| e.to_string())?;
         let s = format!("{}: up to date ({} lines, built {})", job.app, m.stats.lines, m.built_at);
-        return Ok((k, plan.store, s));
+        return Ok((k, plan, s, seen));
     }
     let (out, _) = plan.run(on_event, cancel).map_err(|e| e.to_string())?;
     let s = format!(
@@ -68,7 +75,7 @@ fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), c
         out.knowledge.templates.len(),
         out.knowledge.workflows.len()
     );
-    Ok((out.knowledge, plan.store, s))
+    Ok((out.knowledge, plan, s, seen))
 }
 
 fn outcome(name: &str, o: &Outcome) -> Option<String> {
@@ -103,8 +110,9 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
     let send = |e: IndexEvent| {
         let _ = out.send(Event::Worker(WorkerMsg::Index(e)));
     };
-    let (k, store, mut summary) = build(cfg, job, &send, cancel)?;
-    let (client, reason) = match (job.offline, crate::llm::LlmClient::from_config(cfg)) {
+    let (k, mut plan, mut summary, seen) = build(cfg, job, &send, cancel)?;
+    let (client, reason) = match (job.offline || job.follow, crate::llm::LlmClient::from_config(cfg)) {
+        (true, _) if job.follow => (None, FOLLOWING.to_owned()),
         (true, _) => (None, "offline".to_owned()),
         (false, Ok(Some(c))) => (Some(c), String::new()),
         (false, Ok(None)) => (None, crate::llm::NO_ENDPOINT.to_owned()),
@@ -120,7 +128,7 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
         .enable_all()
         .build()
         .map_err(|e| format!("{summary}; then: cannot start a runtime for the LLM phases: {e}"))?;
-    let result = rt.block_on(crate::index::enrich::run(client.as_ref(), &store, &job.app, &k, &opts, &send, cancel));
+    let result = rt.block_on(crate::index::enrich::run(client.as_ref(), &plan.store, &job.app, &k, &opts, &send, cancel));
     match result {
         Ok(r) => {
             for line in [outcome("summaries", &r.summarize), outcome("vectors", &r.embed)].into_iter().flatten() {
@@ -130,8 +138,27 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
             if let Some((docs, _)) = r.lexical {
                 summary.push_str(&format!("; BM25 over {docs} documents"));
             }
-            Ok(summary)
         }
-        Err(f) => Err(format!("{summary}; then: {} (finished items are kept)", f.error)),
+        Err(f) => return Err(format!("{summary}; then: {} (finished items are kept)", f.error)),
     }
+    if !job.follow || cancel.load(Ordering::Relaxed) {
+        return Ok(summary);
+    }
+    let _ = out.send(Event::Worker(WorkerMsg::IndexFollowing(format!("{summary}; following {}", plan.input.display()))));
+    let path = plan.input.clone();
+    let store = plan.store.clone();
+    let n = follow::follow_file(&mut plan, seen, Duration::from_secs(1), cancel, &send, &mut |u| {
+        let line = format!("{} {}", chrono::Utc::now().format("%H:%M:%S"), u.describe(&job.app, &path));
+        if let follow::FollowUpdate::Indexed { knowledge, .. } = &u {
+            rt.block_on(crate::index::enrich::run(None, &store, &job.app, knowledge, &opts, &send, cancel))
+                .map_err(|f| anyhow::anyhow!("{}", f.error))?;
+        }
+        let _ = out.send(Event::Worker(WorkerMsg::IndexUpdate(line)));
+        Ok(())
+    })
+    .map_err(|e| format!("following {} stopped: {e:#}", path.display()))?;
+    Ok(format!("{summary}; followed {}: {n} updates, stopped", path.display()))
 }
+
+/// Why the LLM phases are skipped while following.
+const FOLLOWING: &str = "following: summaries and embeddings wait for a run without follow";

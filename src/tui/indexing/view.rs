@@ -66,6 +66,8 @@ impl PhaseRow {
 pub enum JobState {
     Idle,
     Running,
+    /// Built; now indexing what is appended (a summary of the build).
+    Following(String),
     Cancelling,
     Done(String),
     Cancelled(String),
@@ -77,6 +79,8 @@ pub struct IndexView {
     pub app: String,
     pub phases: Vec<PhaseRow>,
     pub warnings: Vec<String>,
+    /// Following: one line per update, oldest first.
+    pub updates: Vec<String>,
     pub state: JobState,
     /// Time since the job started, updated on ticks.
     pub elapsed: Duration,
@@ -90,6 +94,7 @@ impl IndexView {
             app: app.to_owned(),
             phases: PHASES.iter().map(|p| PhaseRow::new(*p)).collect(),
             warnings: Vec::new(),
+            updates: Vec::new(),
             state: JobState::Idle,
             elapsed: Duration::ZERO,
             started: None,
@@ -103,7 +108,15 @@ impl IndexView {
     }
 
     pub fn is_running(&self) -> bool {
-        matches!(self.state, JobState::Running | JobState::Cancelling)
+        matches!(self.state, JobState::Running | JobState::Following(_) | JobState::Cancelling)
+    }
+
+    /// Following: an update arrived (kept, the last 1,000).
+    pub fn updated(&mut self, line: String) {
+        if self.updates.len() >= 1000 {
+            self.updates.remove(0);
+        }
+        self.updates.push(crate::terminal::sanitize(&line).into_owned());
     }
 
     fn row(&mut self, p: Phase) -> Option<&mut PhaseRow> {
@@ -226,6 +239,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
     let status = match &v.state {
         JobState::Idle => "not started".to_owned(),
         JobState::Running => format!("running {}", timefmt::elapsed(v.elapsed)),
+        JobState::Following(_) => format!("following · {} updates · {}", v.updates.len(), timefmt::elapsed(v.elapsed)),
         JobState::Cancelling => "cancelling after the work in flight".to_owned(),
         JobState::Done(_) => "done".to_owned(),
         JobState::Cancelled(_) => "cancelled".to_owned(),
@@ -258,10 +272,21 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
     }
     let mut lines: Vec<Line> = Vec::new();
     match &v.state {
-        JobState::Done(s) => lines.extend(word_wrap(s, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.ok()))),
+        JobState::Done(s) | JobState::Following(s) => {
+            lines.extend(word_wrap(s, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.ok())))
+        }
         JobState::Failed(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.error()))),
         JobState::Cancelled(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.warn()))),
         _ => {}
+    }
+    if !v.updates.is_empty() {
+        // The newest updates, leaving room for the warnings' first lines.
+        let room = (rest.height as usize).saturating_sub(lines.len() + 1 + if v.warnings.is_empty() { 0 } else { 2 });
+        lines.push(Line::styled(format!("updates ({})", v.updates.len()), theme.title(false)));
+        let skip = v.updates.len().saturating_sub(room);
+        for u in &v.updates[skip..] {
+            lines.push(Line::raw(ellipsize(u, rest.width as usize)));
+        }
     }
     if !v.warnings.is_empty() {
         lines.push(Line::styled(format!("warnings ({})", v.warnings.len()), theme.warn()));
