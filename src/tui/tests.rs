@@ -101,7 +101,10 @@ fn run(a: &mut App, elapsed_ms: u64) {
         panic!("Ctrl-R sent no query");
     };
     let engine = Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap();
-    let result = engine.query_range(&req);
+    let result = match &req {
+        crate::pipeline::Request::Range(r) => engine.query_range(r),
+        crate::pipeline::Request::Instant(r) => engine.query(r),
+    };
     a.handle(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: Duration::from_millis(elapsed_ms) }), Instant::now());
 }
 
@@ -432,6 +435,23 @@ fn a_question_runs_through_the_pipeline_and_every_step_shows() {
     let md = a.session.markdown("hdfs", a.answer.text());
     assert!(md.contains("## Question\n\nhow many blocks were deleted?"), "{md}");
     assert!(md.contains("### Answer") && md.contains("263"), "{md}");
+    // The editor keeps `$__range`: Ctrl-R runs the query as the pipeline did,
+    // one instant query over the window, so it gives the same 263.
+    assert!(a.editor.text().contains("[$__range]"), "{}", a.editor.text());
+    assert!(a.editor.error().is_none(), "{:?}", a.editor.error());
+    a.zoom = false;
+    a.focus = PaneId::Editor;
+    a.handle(ctrl('r'), Instant::now());
+    let Some(Job::Query { id, req: crate::pipeline::Request::Instant(r) }) = a.take_jobs().into_iter().find(|j| matches!(j, Job::Query { .. })) else {
+        panic!("Ctrl-R sent no instant query")
+    };
+    let window = crate::pipeline::plan::range_literal(RANGE.end_ns - RANGE.start_ns);
+    assert!(r.query.contains(&format!("[{window}]")) && r.time_ns == RANGE.end_ns, "{r:?}");
+    let engine = Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap();
+    let result = engine.query(&r);
+    a.handle(Event::Worker(WorkerMsg::QueryDone { id, result, elapsed: Duration::from_millis(3) }), Instant::now());
+    let f = frame(&mut a, 100, 30).to_string();
+    assert!(f.contains("263"), "{f}");
 }
 
 #[test]

@@ -19,14 +19,16 @@ use super::event::Event;
 use super::panes::knowledge::KnowledgeState;
 use crate::backend::{Backend, BackendError, Direction, RangeRequest};
 use crate::logql::value::QueryResult;
+use crate::pipeline::plan::Request;
 use crate::pipeline::{AskRequest, Confirm, PipelineContext, PipelineEvent};
 use crate::storage::AppStore;
 
 /// Work for the worker.
 #[derive(Debug)]
 pub enum Job {
-    /// Run a range query; the answer carries `id`.
-    Query { id: u64, req: RangeRequest },
+    /// Run a query (a range query, or an instant one for `$__range`); the
+    /// answer carries `id`.
+    Query { id: u64, req: Request },
     /// Cancel the running query.
     Cancel,
     /// Find the first and last timestamp of the app's data.
@@ -120,15 +122,21 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-async fn run_query(backend: &Backend, req: RangeRequest, cancel: Arc<AtomicBool>) -> Result<QueryResult, BackendError> {
+async fn run_query(backend: &Backend, req: Request, cancel: Arc<AtomicBool>) -> Result<QueryResult, BackendError> {
     match backend {
         Backend::Embedded(e) => {
             let e = e.clone();
-            tokio::task::spawn_blocking(move || e.query_range_cancellable(&req, &cancel))
-                .await
-                .map_err(|e| BackendError::Execution(format!("engine task failed: {e}")))?
+            tokio::task::spawn_blocking(move || match &req {
+                Request::Range(r) => e.query_range_cancellable(r, &cancel),
+                Request::Instant(r) => e.query_cancellable(r, &cancel),
+            })
+            .await
+            .map_err(|e| BackendError::Execution(format!("engine task failed: {e}")))?
         }
-        Backend::Loki(c) => c.query_range(&req).await,
+        Backend::Loki(c) => match &req {
+            Request::Range(r) => c.query_range(r).await,
+            Request::Instant(r) => c.query(r).await,
+        },
     }
 }
 
@@ -145,9 +153,9 @@ async fn span(backend: &Backend, app: &str) -> Option<(i64, i64)> {
     })
     .to_string();
     let mut req = RangeRequest { query, start_ns: 0, end_ns, step_ns: None, limit: 1, direction: Direction::Forward };
-    let first = run_query(backend, req.clone(), Arc::default()).await.ok()?;
+    let first = run_query(backend, Request::Range(req.clone()), Arc::default()).await.ok()?;
     req.direction = Direction::Backward;
-    let last = run_query(backend, req, Arc::default()).await.ok()?;
+    let last = run_query(backend, Request::Range(req), Arc::default()).await.ok()?;
     let ts = |r: &QueryResult| match r {
         QueryResult::Streams(s) => s.iter().flat_map(|s| s.entries.iter().map(|e| e.ts)).next(),
         _ => None,

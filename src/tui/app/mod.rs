@@ -26,7 +26,6 @@ use crate::tui::results::{Body, ResultsPane};
 use crate::tui::session::Session;
 use crate::tui::theme::Theme;
 use crate::tui::worker::Job;
-use crate::backend::{Direction, RangeRequest};
 use crate::dataset::timestamp::Zone;
 
 mod analysis;
@@ -474,14 +473,10 @@ impl App {
         };
         let id = self.next_id;
         self.next_id += 1;
-        let req = RangeRequest {
-            query: query.clone(),
-            start_ns: r.start_ns,
-            end_ns: r.end_ns,
-            step_ns: None,
-            limit: r.limit,
-            direction: Direction::Backward,
-        };
+        // `$__range` (as the pipeline writes counts over the window): one
+        // instant query at the window's end; other metric queries: a range
+        // query at Loki's default step; log queries: the newest lines.
+        let req = crate::pipeline::QueryPlan::guess(&query, r.limit).request(r.start_ns, r.end_ns);
         self.jobs.push(Job::Query { id, req });
         self.running = Some(Running { id, query, started: Instant::now(), elapsed: Duration::ZERO });
         self.results.running = Some(Duration::ZERO);

@@ -15,10 +15,14 @@ use ratatui_textarea::{CursorMove, TextArea};
 use super::wrap::{scroll_top, wrap};
 use super::{DrawCx, Pane, block, ellipsize, title};
 use crate::logql::{self, ParseError};
+use crate::pipeline::plan::RANGE_VAR;
 use crate::tui::action::Action;
 use crate::tui::highlight::{self, Class};
 use crate::tui::theme::Theme;
 
+
+/// A duration as wide as [`RANGE_VAR`], read in its place.
+const RANGE_STANDIN: &str = "9999999s";
 /// Most rows the error under the editor takes.
 const MAX_ERROR_ROWS: usize = 3;
 
@@ -64,8 +68,11 @@ impl EditorPane {
 
     fn changed(&mut self) {
         self.text = self.ta.lines().join("\n");
-        self.classes = highlight::classes(&self.text);
-        self.error = if self.text.trim().is_empty() { None } else { logql::parse(&self.text).err() };
+        // `$__range` (the window's length when run) is read as a duration of
+        // the same width, so colours and the caret keep their columns.
+        let checked = self.text.replace(RANGE_VAR, RANGE_STANDIN);
+        self.classes = highlight::classes(&checked);
+        self.error = if self.text.trim().is_empty() { None } else { logql::parse(&checked).err() };
     }
 
     fn class_at(&self, at: usize) -> Option<Class> {
@@ -222,6 +229,18 @@ mod tests {
         e.on_key(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
         assert!(e.error().is_some());
         assert!(EditorPane::new("").error().is_none(), "empty is not an error");
+    }
+
+    #[test]
+    fn range_variable_is_a_duration_that_keeps_its_columns() {
+        assert_eq!(RANGE_STANDIN.len(), RANGE_VAR.len());
+        let e = EditorPane::new("sum(count_over_time({app=\"hdfs\"} [$__range]))");
+        assert!(e.error().is_none(), "{:?}", e.error());
+        let at = e.text().find("$__range").unwrap();
+        assert_eq!(e.class_at(at), Some(Class::Duration), "highlighted as the duration it stands for");
+        // An error after it is still placed at its own column.
+        let e = EditorPane::new("sum(count_over_time({app=\"hdfs\"} [$__range])) !");
+        assert_eq!(e.error().map(|p| p.col), Some(e.text().find('!').unwrap() + 1));
     }
 
     #[test]
