@@ -136,6 +136,8 @@ impl App {
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
             (None, _) => ("ready".to_owned(), false),
         };
+        // The indexing and scan screens say their own keys in their frame.
+        let main = self.screen == crate::tui::app::Screen::Main;
         let hints = [
             (Action::FocusNext, "focus"),
             (Action::RunQuery, "run"),
@@ -143,6 +145,7 @@ impl App {
             (Action::Quit, "quit"),
         ]
         .into_iter()
+        .filter(|_| main)
         .filter_map(|(a, l)| Some((keys.key_for(&a, typing)?, l.to_owned())))
         .collect();
         StatusLine {
