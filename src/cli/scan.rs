@@ -21,7 +21,9 @@ use crate::config::{self, Config};
 use crate::dataset::{Dataset, DatasetError};
 use crate::llm::LlmClient;
 use crate::retrieve::{KbError, KnowledgeBase};
-use crate::scan::route::{record, rfc3339};
+use crate::dataset::timestamp::Zone;
+use crate::scan::route::record;
+use crate::tui::timefmt;
 use crate::scan::{ScanContext, ScanEvent, ScanHandle, ScanOptions, ScanRequest, ScanStatus, ScanSummary, Severity, SkipReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +92,7 @@ pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
     };
     let llm = LlmClient::from_config(cfg)?;
     let (start_ns, end_ns) = window(&a.time)?;
+    let zone = Zone::parse(&cfg.ui.time_zone).map_err(|e| anyhow::anyhow!("ui.time_zone: {e}"))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let jsonl = (!a.no_record).then(|| paths.results.join(&app).join(format!("scan-{stamp}.jsonl")));
     let ctx = Arc::new(ScanContext { app: app.clone(), backend, llm, dataset, kb, options });
@@ -103,7 +106,7 @@ pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
                 token.cancel();
             }
         });
-        let s = drive(&mut h, &app, a.output, quiet, a.signals).await;
+        let s = drive(&mut h, &app, a.output, quiet, a.signals, zone).await;
         ctrl_c.abort();
         s
     });
@@ -115,12 +118,13 @@ pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
     }
 }
 
-fn hm(ns: i64) -> String {
-    rfc3339(ns).replace('T', " ").trim_end_matches('Z').to_owned()
+/// A time in the configured zone (`ui.time_zone`), as the TUI shows it.
+fn hm(zone: Zone, ns: i64) -> String {
+    timefmt::datetime(zone, ns)
 }
 
-fn span(s: i64, e: i64) -> String {
-    let (a, b) = (hm(s), hm(e));
+fn span(zone: Zone, s: i64, e: i64) -> String {
+    let (a, b) = (hm(zone, s), hm(zone, e));
     match (a.split_once(' '), b.split_once(' ')) {
         (Some((da, _)), Some((db, tb))) if da == db => format!("{a} - {tb}"),
         _ => format!("{a} - {b}"),
@@ -128,7 +132,7 @@ fn span(s: i64, e: i64) -> String {
 }
 
 /// Prints the events; the summary.
-async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, top: usize) -> Option<ScanSummary> {
+async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, top: usize, zone: Zone) -> Option<ScanSummary> {
     let text = output == ScanOutput::Text;
     let mut out = std::io::stdout().lock();
     while let Some(e) = h.next().await {
@@ -141,8 +145,9 @@ async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, t
             ScanEvent::Started { app, backend, start_ns, end_ns, window_ns, max_lines, model, .. } if !quiet => {
                 let model = model.as_deref().map_or("no model".to_owned(), |m| format!("model {m}"));
                 eprintln!(
-                    "· scan {app} on {backend}: {} in windows of {}, at most {max_lines} lines each, {model}",
-                    span(*start_ns, *end_ns),
+                    "· scan {app} on {backend}: {} {} in windows of {}, at most {max_lines} lines each, {model}",
+                    span(zone, *start_ns, *end_ns),
+                    timefmt::zone_name(zone, *start_ns),
                     crate::logql::format_duration(*window_ns)
                 );
             }
@@ -150,12 +155,12 @@ async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, t
             ScanEvent::WindowStarted { index, start_ns, end_ns, lines, sent, sampled, cut_lines } if !quiet => {
                 let how = if *sampled { " (sampled)" } else { "" };
                 let cut = if *cut_lines > 0 { format!(", {cut_lines} cut to fit") } else { String::new() };
-                eprintln!("· window {} [{}]: {lines} lines, {sent} sent{how}{cut}", index + 1, span(*start_ns, *end_ns));
+                eprintln!("· window {} [{}]: {lines} lines, {sent} sent{how}{cut}", index + 1, span(zone, *start_ns, *end_ns));
             }
             ScanEvent::WindowDone { report: r } if text => {
                 let n = r.anomalies.len();
                 let what = if n == 1 { "1 anomaly".to_owned() } else { format!("{n} anomalies") };
-                let _ = writeln!(out, "window {} [{}] {}: {what}", r.index + 1, span(r.start_ns, r.end_ns), r.health.as_str());
+                let _ = writeln!(out, "window {} [{}] {}: {what}", r.index + 1, span(zone, r.start_ns, r.end_ns), r.health.as_str());
             }
             ScanEvent::Anomaly { anomaly: a, .. } if text => {
                 let _ = writeln!(out, "  {:<8} {}: {}", a.severity.as_str().to_uppercase(), safe(&a.kind), safe(&a.summary));
@@ -168,14 +173,14 @@ async fn drive(h: &mut ScanHandle, app: &str, output: ScanOutput, quiet: bool, t
                 }
             }
             ScanEvent::Suppressed { kind, severity, since_ns, .. } if text => {
-                let _ = writeln!(out, "  (suppressed: {} {}, reported for the window at {})", severity.as_str(), safe(kind), hm(*since_ns));
+                let _ = writeln!(out, "  (suppressed: {} {}, reported for the window at {})", severity.as_str(), safe(kind), hm(zone, *since_ns));
             }
             ScanEvent::WindowSkipped { index, start_ns, end_ns, reason } => match reason {
                 SkipReason::Empty => {}
                 SkipReason::InvalidReply { error, .. } => {
-                    eprintln!("! window {} [{}] skipped: the reply is not the JSON asked for, even after a repair request: {}", index + 1, span(*start_ns, *end_ns), safe(error))
+                    eprintln!("! window {} [{}] skipped: the reply is not the JSON asked for, even after a repair request: {}", index + 1, span(zone, *start_ns, *end_ns), safe(error))
                 }
-                SkipReason::ModelFailed { error } => eprintln!("! window {} [{}] skipped: {}", index + 1, span(*start_ns, *end_ns), safe(error)),
+                SkipReason::ModelFailed { error } => eprintln!("! window {} [{}] skipped: {}", index + 1, span(zone, *start_ns, *end_ns), safe(error)),
             },
             ScanEvent::WebhookFailed { window, kind, error } => eprintln!("! webhook for {} (window {}): {}", safe(kind), window + 1, safe(error)),
             ScanEvent::Signals { signals } if text => {
