@@ -395,6 +395,9 @@ pub struct ScanConfig {
     pub webhook_url: Option<String>,
     pub webhook_severities: Vec<String>,
     pub webhook_timeout_secs: u64,
+    /// Tries after a failed POST (no answer, HTTP 429 or 5xx), 0.5 s then
+    /// twice as long between them; a 4xx other than 429 is not retried.
+    pub webhook_retries: u32,
     /// A template "jumps" when its count in a window is at least this many times
     /// its count in the window before (counts + 1)...
     pub jump_ratio: f64,
@@ -413,6 +416,7 @@ impl Default for ScanConfig {
             webhook_url: None,
             webhook_severities: vec!["high".to_owned(), "critical".to_owned()],
             webhook_timeout_secs: 10,
+            webhook_retries: 2,
             jump_ratio: 3.0,
             jump_min_lines: 10,
         }

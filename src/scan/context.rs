@@ -47,6 +47,7 @@ impl ScanOptions {
             url: url.to_owned(),
             severities: s.webhook_severities.iter().filter_map(|x| Severity::parse(x)).collect(),
             timeout: Duration::from_secs(s.webhook_timeout_secs.max(1)),
+            retries: s.webhook_retries.min(10),
         });
         Self {
             window_ns: parse_duration(&s.window).filter(|&d| d > 0).unwrap_or(300_000_000_000),

@@ -127,7 +127,12 @@ pub struct WebhookConfig {
     pub url: String,
     pub severities: Vec<Severity>,
     pub timeout: Duration,
+    /// Tries after the first when it may pass later (no answer, 429, 5xx).
+    pub retries: u32,
 }
+
+/// The first wait between webhook tries (then twice as long each time).
+const WEBHOOK_BACKOFF: Duration = Duration::from_millis(500);
 
 /// Posts anomalies to a URL.
 #[derive(Debug, Clone)]
@@ -151,16 +156,38 @@ impl Webhook {
         self.config.severities.contains(&s)
     }
 
-    /// POSTs `body`; an error says why (status and the start of the body, a timeout, a refused connection).
+    /// POSTs `body`, trying again (after 0.5 s, 1 s, ...) up to `retries`
+    /// times when there was no answer, or HTTP 429 or a 5xx; an error says
+    /// why (status and the start of the body, a timeout, a refused
+    /// connection) and how many tries were made.
     pub async fn send(&self, body: &Value, cancel: &CancellationToken) -> Result<(), String> {
+        let mut wait = WEBHOOK_BACKOFF;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (error, again) = match self.send_once(body, cancel).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if !again || tries > self.config.retries {
+                return Err(if tries > 1 { format!("{error} ({tries} tries)") } else { error });
+            }
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err("cancelled".to_owned()),
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait *= 2;
+        }
+    }
+
+    /// One POST; on failure, why, and whether a later try may pass.
+    async fn send_once(&self, body: &Value, cancel: &CancellationToken) -> Result<(), (String, bool)> {
         let url = &self.config.url;
+        let timed_out = || format!("the webhook {url} did not answer within {}s", self.config.timeout.as_secs());
         let req = async {
             let r = self.http.post(url).json(body).send().await.map_err(|e| {
-                if e.is_timeout() {
-                    format!("the webhook {url} did not answer within {}s", self.config.timeout.as_secs())
-                } else {
-                    format!("cannot reach the webhook {url}: {e}")
-                }
+                if e.is_timeout() { (timed_out(), true) } else { (format!("cannot reach the webhook {url}: {e}"), true) }
             })?;
             let status = r.status();
             if status.is_success() {
@@ -168,14 +195,15 @@ impl Webhook {
             }
             let text = r.text().await.unwrap_or_default();
             let text: String = text.chars().take(200).collect();
-            Err(format!("the webhook {url} answered HTTP {}: {}", status.as_u16(), text.trim()))
+            let again = status.is_server_error() || status.as_u16() == 429;
+            Err((format!("the webhook {url} answered HTTP {}: {}", status.as_u16(), text.trim()), again))
         };
         tokio::select! {
             biased;
-            _ = cancel.cancelled() => Err("cancelled".to_owned()),
+            _ = cancel.cancelled() => Err(("cancelled".to_owned(), false)),
             // The client's timeout bounds the request; this bounds the body too.
             r = tokio::time::timeout(self.config.timeout + Duration::from_secs(1), req) => {
-                r.unwrap_or_else(|_| Err(format!("the webhook {url} did not answer within {}s", self.config.timeout.as_secs())))
+                r.unwrap_or_else(|_| Err((timed_out(), true)))
             }
         }
     }

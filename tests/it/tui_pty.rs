@@ -3,7 +3,8 @@
 //! (vt100). It indexes the app by itself on first start, runs a LogQL query
 //! typed in the editor on the embedded engine and shows its lines, answers a
 //! question through the pipeline (no model: the query builder), uses no
-//! CPU while idle, and gives the terminal back on quit.
+//! CPU while idle, and gives the terminal back on quit. Also `analyze` on a
+//! terminal: it asks before each next chunk and stops when told.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -27,6 +28,11 @@ struct Pty {
 /// Opens a pty of ROWS x COLS and runs the binary on it as a session leader
 /// with the pty as its controlling terminal.
 fn spawn(args: &[&str], dir: &std::path::Path) -> Pty {
+    spawn_with(args, dir, &[], false)
+}
+
+/// [`spawn`] with more environment, and stderr on the pty too (else piped).
+fn spawn_with(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr_on_pty: bool) -> Pty {
     let (mut master, mut slave) = (0, 0);
     let ws = libc::winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: openpty writes two fds into the given ints; null name/termios are allowed.
@@ -45,9 +51,10 @@ fn spawn(args: &[&str], dir: &std::path::Path) -> Pty {
         .env_remove("OPENAI_BASE_URL")
         .env_remove("LOKI_ADDR")
         .env_remove("LOKI_BASE_URL")
+        .envs(env.iter().copied())
         .stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::piped());
+        .stderr(if stderr_on_pty { Stdio::from(slave.try_clone().unwrap()) } else { Stdio::piped() });
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -207,4 +214,41 @@ fn without_a_terminal_it_says_so() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the TUI needs a terminal"), "{err}");
+}
+
+/// `analyze` on a terminal asks before each next chunk: yes streams the next
+/// one, no stops there, and only the chunks agreed to reach the model.
+#[test]
+fn analyze_asks_before_each_next_chunk_on_a_terminal() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = rt.block_on(crate::llm::server::MockLlm::start());
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("config.toml"), "[llm]\ncontext_tokens = 1024\n[analyze]\nanswer_tokens = 100\n").unwrap();
+    let text = std::fs::read_to_string(datasets().join("openssh/OpenSSH_2k.log")).unwrap();
+    let lines: Vec<&str> = text.lines().take(120).collect();
+    std::fs::write(d.path().join("ssh.log"), lines.join("\n")).unwrap();
+    let mut p = spawn_with(
+        &["analyze", "--input", "ssh.log", "--mode", "summary"],
+        d.path(),
+        &[("OPENAI_BASE_URL", s.base_url.as_str()), ("OPENAI_API_KEY", "test")],
+        true,
+    );
+    let screen = p.wait_for("? [Y/n]");
+    assert!(screen.contains("analyse the next chunk (2 of "), "{screen}");
+    assert_eq!(s.count(crate::llm::server::Route::Chat), 1, "only the first chunk so far");
+    p.send(b"y\n");
+    let screen = p.wait_for("(3 of ");
+    assert_eq!(s.count(crate::llm::server::Route::Chat), 2, "{screen}");
+    p.send(b"n\n");
+    let screen = p.wait_for("stopped after chunk 2 of");
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = p.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "still running after no: {screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}: {screen}");
+    assert_eq!(s.count(crate::llm::server::Route::Chat), 2, "the third chunk was not sent");
 }

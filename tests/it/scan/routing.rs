@@ -45,12 +45,20 @@ async fn the_same_type_is_suppressed_across_windows() {
 
 /// A webhook receiver on 127.0.0.1: the bodies it got.
 async fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Value>>>) {
+    receiver_seq(&[status]).await
+}
+
+/// A receiver answering the statuses in turn (the last one from then on).
+async fn receiver_seq(statuses: &[u16]) -> (String, Arc<Mutex<Vec<Value>>>) {
     let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let statuses = statuses.to_vec();
     let app = Router::new()
         .route(
             "/hook",
             post(move |State(g): State<Arc<Mutex<Vec<Value>>>>, body: axum::Json<Value>| async move {
-                g.lock().unwrap().push(body.0);
+                let mut g = g.lock().unwrap();
+                g.push(body.0);
+                let status = statuses[(g.len() - 1).min(statuses.len() - 1)];
                 axum::http::StatusCode::from_u16(status).unwrap()
             }),
         )
@@ -64,7 +72,7 @@ async fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Value>>>) {
 }
 
 fn hooked(url: &str) -> ScanOptions {
-    let webhook = WebhookConfig { url: url.into(), severities: vec![Severity::High, Severity::Critical], timeout: Duration::from_secs(2) };
+    let webhook = WebhookConfig { url: url.into(), severities: vec![Severity::High, Severity::Critical], timeout: Duration::from_secs(2), retries: 2 };
     ScanOptions { webhook: Some(webhook), ..Default::default() }
 }
 
@@ -103,14 +111,32 @@ async fn a_failing_webhook_is_reported_and_the_scan_goes_on() {
     assert_eq!(sum.status, ScanStatus::Completed);
     let failed: Vec<String> = ev.iter().filter_map(|e| if let ScanEvent::WebhookFailed { error, .. } = e { Some(error.clone()) } else { None }).collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
-    assert!(failed[0].contains("HTTP 500"), "{}", failed[0]);
-    assert_eq!((got.lock().unwrap().len(), sum.webhook_failed, sum.scanned), (2, 2, 2));
+    assert!(failed[0].contains("HTTP 500") && failed[0].contains("(3 tries)"), "{}", failed[0]);
+    assert_eq!((got.lock().unwrap().len(), sum.webhook_failed, sum.scanned), (6, 2, 2), "3 tries a window");
     // Nobody listening: a refused connection, reported.
     let s = MockLlm::start().await;
     s.push(Route::Chat, Reply::Text(two_anomalies()));
     let (sum, ev) = run(ctx(Some(s.client(RedactionMode::Off)), hooked("http://127.0.0.1:9/hook")), windows(1)).await;
     assert_eq!((sum.status, sum.webhook_failed), (ScanStatus::Completed, 1));
     assert!(ev.iter().any(|e| matches!(e, ScanEvent::WebhookFailed { error, .. } if error.contains("cannot reach"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_fails_for_a_moment_gets_the_anomaly_on_a_later_try() {
+    let (url, got) = receiver_seq(&[503, 429, 200]).await;
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, Reply::Text(two_anomalies()));
+    let (sum, _) = run(ctx(Some(s.client(RedactionMode::Off)), hooked(&url)), windows(1)).await;
+    assert_eq!((sum.webhook_sent, sum.webhook_failed), (1, 0));
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3, "two failures, then the one that passed");
+    assert!(got.iter().all(|b| b == &got[0]), "the same body each time");
+    // A refusal of the body itself (400) is not tried again.
+    let (url, got) = receiver(400).await;
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, Reply::Text(two_anomalies()));
+    let (sum, _) = run(ctx(Some(s.client(RedactionMode::Off)), hooked(&url)), windows(1)).await;
+    assert_eq!((sum.webhook_failed, got.lock().unwrap().len()), (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
