@@ -67,7 +67,7 @@ fn app_with(query: &str, result: QueryResult) -> (App, Duration) {
         .take_jobs()
         .into_iter()
         .find_map(|j| match j {
-            Job::Query { id, req: RangeRequest { .. } } => Some(id),
+            Job::Query { id, .. } => Some(id),
             _ => None,
         })
         .expect("a query job");
