@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use logcopilot::backend::RangeRequest;
 use logcopilot::config::Config;
 use logcopilot::logql::value::{Entry, Point, QueryResult, Series, Stream};
 use logcopilot::tui::action::{Action, Scroll};

@@ -25,7 +25,7 @@ pub fn render(series: &[Series], zone: Zone, width: usize, w: &mut dyn Write) ->
         .flat_map(|s| s.points.iter().map(|p| p.value))
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
-    let names: Vec<String> = series.iter().take(MAX_ROWS).map(|s| name(s)).collect();
+    let names: Vec<String> = series.iter().take(MAX_ROWS).map(name).collect();
     let label_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).min(28);
     let cols = width.saturating_sub(label_w + 2).clamp(10, 120);
     // The distinct sample times, bucketed into columns.

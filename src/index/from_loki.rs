@@ -135,7 +135,6 @@ pub async fn pull_to_spool(
     } else {
         Ok(PullStats::default())
     };
-    drop(sink);
     let stats = result?;
     st.end_ns = st.end_ns.max(src.end_ns);
     st.totals = add(&base, &stats);

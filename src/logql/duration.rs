@@ -242,14 +242,14 @@ pub fn format_bytes(b: u64) -> String {
         ("MB", 1_000_000),
     ];
     for (name, len) in units {
-        if b % len == 0 {
+        if b.is_multiple_of(len) {
             return format!("{}{name}", b / len);
         }
     }
-    if b % 1024 == 0 {
+    if b.is_multiple_of(1024) {
         return format!("{}KiB", b / 1024);
     }
-    if b % 1000 == 0 {
+    if b.is_multiple_of(1000) {
         return format!("{}KB", b / 1000);
     }
     format!("{b}B")

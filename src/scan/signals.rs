@@ -199,7 +199,7 @@ fn jump(t: u32, prev: Option<&WindowCounts>, cur: &WindowCounts, o: &SignalOptio
 }
 
 /// `windows` must be in order; a window missing between two is empty.
-fn previous<'w>(windows: &'w [WindowCounts], i: usize) -> Option<&'w WindowCounts> {
+fn previous(windows: &[WindowCounts], i: usize) -> Option<&WindowCounts> {
     let cur = windows.get(i)?;
     let prev = windows.get(i.checked_sub(1)?)?;
     (prev.index + 1 == cur.index).then_some(prev)

@@ -170,6 +170,39 @@ fn file_time(input: &Input) -> i64 {
     }
 }
 
+/// The first and last stamps of a plain-file source, read from its first and
+/// last 64 KiB (cheap at any size; gzip and stdin sources give `None`). Used
+/// to tell a user whose time range holds nothing where the data is.
+pub fn time_span(source: &Source) -> Option<(i64, i64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    const EDGE: u64 = 64 << 10;
+    let Input::Path(path) = &source.input else { return None };
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = vec![0u8; EDGE.min(len) as usize];
+    f.read_exact(&mut head).ok()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    let tail_start = len.saturating_sub(EDGE);
+    f.seek(SeekFrom::Start(tail_start)).ok()?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).ok()?;
+    let ds = &source.dataset;
+    ds.timestamp.as_ref()?;
+    let mut parser = LineParser::new(ds);
+    let mut parsed = Parsed::default();
+    let mut stamp = |raw: &[u8]| {
+        parser.parse(&String::from_utf8_lossy(raw), &mut parsed);
+        parsed.ts
+    };
+    let first = head.split(|b| *b == b'\n').find_map(|l| stamp(l.strip_suffix(b"\r").unwrap_or(l)))?;
+    // Skip the tail's first piece when it may be a cut line.
+    let tail_lines: Vec<&[u8]> = tail.split(|b| *b == b'\n').skip(usize::from(tail_start > 0)).collect();
+    let last = tail_lines.iter().rev().find_map(|l| stamp(l.strip_suffix(b"\r").unwrap_or(l)))?;
+    Some((first.min(last), first.max(last)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,37 +253,4 @@ mod tests {
         assert_eq!(recs[0].0.len(), 1, "an unfit line has only app");
         assert_eq!(recs[1].0.get("level").map(String::as_str), Some("INFO"));
     }
-}
-
-/// The first and last stamps of a plain-file source, read from its first and
-/// last 64 KiB (cheap at any size; gzip and stdin sources give `None`). Used
-/// to tell a user whose time range holds nothing where the data is.
-pub fn time_span(source: &Source) -> Option<(i64, i64)> {
-    use std::io::{Read, Seek, SeekFrom};
-    const EDGE: u64 = 64 << 10;
-    let Input::Path(path) = &source.input else { return None };
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    let mut head = vec![0u8; EDGE.min(len) as usize];
-    f.read_exact(&mut head).ok()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return None;
-    }
-    let tail_start = len.saturating_sub(EDGE);
-    f.seek(SeekFrom::Start(tail_start)).ok()?;
-    let mut tail = Vec::new();
-    f.read_to_end(&mut tail).ok()?;
-    let ds = &source.dataset;
-    ds.timestamp.as_ref()?;
-    let mut parser = LineParser::new(ds);
-    let mut parsed = Parsed::default();
-    let mut stamp = |raw: &[u8]| {
-        parser.parse(&String::from_utf8_lossy(raw), &mut parsed);
-        parsed.ts
-    };
-    let first = head.split(|b| *b == b'\n').find_map(|l| stamp(l.strip_suffix(b"\r").unwrap_or(l)))?;
-    // Skip the tail's first piece when it may be a cut line.
-    let tail_lines: Vec<&[u8]> = tail.split(|b| *b == b'\n').skip(usize::from(tail_start > 0)).collect();
-    let last = tail_lines.iter().rev().find_map(|l| stamp(l.strip_suffix(b"\r").unwrap_or(l)))?;
-    Some((first.min(last), first.max(last)))
 }

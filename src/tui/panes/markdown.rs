@@ -110,7 +110,7 @@ pub fn parse(text: &str) -> Vec<Block> {
             blocks.push(Block::Text(para.iter().map(|l| clean(l)).collect::<Vec<_>>().join("\n")));
             para.clear();
         }
-        let lang = t.trim_start_matches(fence).trim().split_whitespace().next().unwrap_or("").to_owned();
+        let lang = t.trim_start_matches(fence).split_whitespace().next().unwrap_or("").to_owned();
         let mut code = Vec::new();
         for l in lines.by_ref() {
             if l.trim_start().starts_with(fence) {

@@ -145,9 +145,7 @@ pub fn short_num(v: f64) -> String {
         _ => (1.0, ""),
     };
     let x = v / d;
-    let s = if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else if x.abs() >= 100.0 {
+    let s = if (x.fract() == 0.0 && x.abs() < 1e15) || x.abs() >= 100.0 {
         format!("{x:.0}")
     } else if x.abs() >= 1.0 {
         format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_owned()

@@ -133,14 +133,14 @@ async fn summarize_and_embed_hdfs_end_to_end() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Progress: every item counted, tokens reported.
-    let ev = events.lock().unwrap();
+    let ev = events.lock().unwrap().clone();
     let last = |p: Phase| {
         ev.iter()
             .filter_map(|e| match e {
                 IndexEvent::Items { phase, done, total, tokens_in, .. } if *phase == p => Some((*done, *total, *tokens_in)),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap()
     };
     assert_eq!(last(Phase::Summarize), (all.len() as u64, all.len() as u64, 100 * all.len() as u64));
@@ -185,10 +185,10 @@ async fn a_cancelled_run_resumes_without_asking_twice() {
     let half = all.len() as u64 / 2;
     let cancel = AtomicBool::new(false);
     let on_event = |e: IndexEvent| {
-        if let IndexEvent::Items { phase: Phase::Summarize, done, .. } = e {
-            if done >= half {
-                cancel.store(true, Ordering::SeqCst);
-            }
+        if let IndexEvent::Items { phase: Phase::Summarize, done, .. } = e
+            && done >= half
+        {
+            cancel.store(true, Ordering::SeqCst);
         }
     };
     let c = s.client(RedactionMode::Off);
