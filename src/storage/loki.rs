@@ -170,6 +170,11 @@ impl AppStore {
         write_json(&self.cursor_path(), s)
     }
 
+    /// `loki_patterns.json`, when an `index --from-loki` wrote a readable one.
+    pub fn loki_patterns(&self) -> Option<LokiPatternsFile> {
+        read_json::<LokiPatternsFile>(&self.path(PATTERNS_FILE)).ok()
+    }
+
     pub fn write_loki_patterns(&self, f: &LokiPatternsFile) -> Result<(), StorageError> {
         write_json(&self.path(PATTERNS_FILE), f)
     }

@@ -719,6 +719,63 @@ fn knowledge_detail_and_insert_template() {
 }
 
 #[test]
+fn lokis_patterns_show_after_our_templates_as_lokis() {
+    use crate::storage::loki::LokiPattern;
+    let mut a = ready_app();
+    let mut ours = templates();
+    ours.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+    let at = ours.iter().position(|t| t.text.contains("terminating")).unwrap();
+    let p = |pattern: &str, total, our_templates: Vec<String>| LokiPattern {
+        pattern: pattern.into(),
+        level: None,
+        total,
+        samples: vec![],
+        our_templates,
+        our_count: total,
+    };
+    a.handle(
+        Event::Worker(WorkerMsg::LokiPatterns(vec![
+            p("<_> WARN <_>", 7, vec![]),
+            p("<_> for block <_> terminating", 311, vec![ours[at].id.clone()]),
+        ])),
+        Instant::now(),
+    );
+    a.focus = PaneId::Knowledge;
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains(&format!("Knowledge · {} + 2 from Loki", ours.len())), "{f}");
+    // The last row: a pattern of Loki's that none of ours matches.
+    a.handle(key(KeyCode::End), Instant::now());
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("loki") && f.contains("<_> WARN <_>"), "{f}");
+    a.handle(key(KeyCode::Enter), Instant::now());
+    let f = frame(&mut a, 80, 24).to_string();
+    assert!(f.contains("Loki's pattern (Loki's own") && f.contains("matches none of our templates"), "{f}");
+    insta::assert_snapshot!("knowledge_lokis_pattern", f);
+    a.handle(key(KeyCode::Esc), Instant::now());
+    a.handle(key(KeyCode::Char('i')), Instant::now());
+    assert_eq!(a.editor.text(), r#"{app="hdfs"} |> "<_> WARN <_>""#);
+    assert!(a.editor.error().is_none(), "{:?}", a.editor.error());
+    // Our template's detail names Loki's pattern for it; its LogQL finds the lines.
+    a.focus = PaneId::Knowledge;
+    a.handle(key(KeyCode::Home), Instant::now());
+    for _ in 0..at {
+        a.handle(key(KeyCode::Down), Instant::now());
+    }
+    a.handle(key(KeyCode::Enter), Instant::now());
+    a.handle(key(KeyCode::Char('z')), Instant::now());
+    let f = frame(&mut a, 120, 60).to_string();
+    assert!(f.contains("Loki's pattern for it: <_> for block <_> terminating (311 lines"), "{f}");
+    let q = crate::tui::panes::knowledge::pattern_logql("hdfs", "<_> for block <_> terminating");
+    let engine = Engine::open(&datasets(), Some(&["hdfs".to_string()])).unwrap();
+    let req = RangeRequest { query: q, start_ns: RANGE.start_ns, end_ns: RANGE.end_ns, step_ns: None, limit: 5000, direction: Direction::Backward };
+    let n = match engine.query_range(&req).unwrap() {
+        crate::logql::value::QueryResult::Streams(s) => s.iter().map(|s| s.entries.len()).sum::<usize>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(n as u64, ours[at].count, "Loki's pattern as LogQL finds our template's lines");
+}
+
+#[test]
 fn keys_and_mouse_route_focus_and_scrolling() {
     let mut a = ready_app();
     set_query(&mut a, r#"{app="hdfs"}"#);

@@ -60,6 +60,8 @@ pub enum WorkerMsg {
     /// The data's first and last timestamp; `None` when unknown (a Loki, no data).
     Span(Option<(i64, i64)>),
     Knowledge(KnowledgeState),
+    /// Loki's own patterns for the app (from `index --from-loki`), if any.
+    LokiPatterns(Vec<crate::storage::loki::LokiPattern>),
     Index(crate::index::IndexEvent),
     /// Indexing ended: a summary, or what went wrong.
     IndexDone(Result<String, String>),
@@ -326,10 +328,14 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     let (c, tx) = (ctx.clone(), out.clone());
                     tokio::spawn(async move {
                         let (storage, app) = (c.storage.clone(), c.app.clone());
-                        let k = tokio::task::spawn_blocking(move || knowledge(&storage, &app))
-                            .await
-                            .unwrap_or_else(|e| KnowledgeState::Failed(e.to_string()));
+                        let (k, loki) = tokio::task::spawn_blocking(move || {
+                            let loki = AppStore::new(&storage, &app).loki_patterns().filter(|f| f.offered).map(|f| f.patterns);
+                            (knowledge(&storage, &app), loki.unwrap_or_default())
+                        })
+                        .await
+                        .unwrap_or_else(|e| (KnowledgeState::Failed(e.to_string()), Vec::new()));
                         let _ = tx.send(Event::Worker(WorkerMsg::Knowledge(k)));
+                        let _ = tx.send(Event::Worker(WorkerMsg::LokiPatterns(loki)));
                     });
                 }
                 Job::Index(job) => {

@@ -48,6 +48,7 @@ impl App {
                     self.open_index(IndexJob::new(&self.settings.app));
                 }
             }
+            WorkerMsg::LokiPatterns(p) => self.knowledge.set_loki(p),
             WorkerMsg::Index(e) => self.indexing.apply(e, now),
             WorkerMsg::Pipeline { id, event } => self.on_pipeline(id, event),
             WorkerMsg::AskFailed { id, error } => self.ask_failed(id, error),

@@ -17,6 +17,7 @@ use crate::knowledge::TemplateRecord;
 use crate::knowledge::documents::DocKind;
 use crate::logql::{Expr, FilterOp, LineFilter, LogExpr, MatchOp, Matcher, Stage};
 use crate::retrieve::RetrievedItem;
+use crate::storage::loki::LokiPattern;
 use crate::tui::action::{Action, Scroll};
 
 /// What the pane knows.
@@ -43,6 +44,9 @@ pub struct KnowledgePane {
     /// Items retrieved for the last question (`Some(empty)`: retrieving);
     /// shown instead of the templates.
     retrieved: Option<Vec<RetrievedItem>>,
+    /// Loki's own patterns (`index --from-loki`), listed after our
+    /// templates as Loki's, most lines first.
+    loki: Vec<LokiPattern>,
 }
 
 impl KnowledgePane {
@@ -62,6 +66,23 @@ impl KnowledgePane {
         self.selected = 0;
         self.offset.set(0);
         self.detail = false;
+    }
+
+    /// Loki's patterns for the app (none: not pulled from Loki, or not offered).
+    pub fn set_loki(&mut self, mut patterns: Vec<LokiPattern>) {
+        patterns.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.pattern.cmp(&b.pattern)));
+        self.loki = patterns;
+        if self.retrieved.is_none() {
+            self.selected = self.selected.min(self.len().saturating_sub(1));
+        }
+    }
+
+    /// The selected row's Loki pattern (rows after our templates).
+    fn selected_loki(&self) -> Option<&LokiPattern> {
+        if self.retrieved.is_some() {
+            return None;
+        }
+        self.loki.get(self.selected.checked_sub(self.templates().len())?)
     }
 
     /// Items retrieved for a question, best first (empty: retrieval runs).
@@ -117,7 +138,8 @@ impl KnowledgePane {
     fn len(&self) -> usize {
         match &self.retrieved {
             Some(items) => items.len(),
-            None => self.templates().len(),
+            None if matches!(self.state, KnowledgeState::Loaded(_)) => self.templates().len() + self.loki.len(),
+            None => 0,
         }
     }
 
@@ -185,6 +207,21 @@ impl KnowledgePane {
             for e in &t.examples {
                 text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
             }
+            for p in self.loki.iter().filter(|p| p.our_templates.iter().any(|id| *id == t.id)) {
+                text.push_str(&format!("Loki's pattern for it: {} ({} lines by Loki's count)\n", p.pattern, p.total));
+            }
+        }
+        if let Some(p) = self.selected_loki() {
+            text.push_str(&format!("Loki's pattern (Loki's own mining, not ours) · {} lines by Loki's count\n{}\n", p.total, p.pattern));
+            if let Some(l) = &p.level {
+                text.push_str(&format!("level: {l}\n"));
+            }
+            if p.our_templates.is_empty() {
+                text.push_str("matches none of our templates\n");
+            } else {
+                text.push_str(&format!("matches our {} ({} lines by our count)\n", p.our_templates.join(", "), p.our_count));
+            }
+            text.push_str(&format!("LogQL: {}\n", pattern_logql(&self.app, &p.pattern)));
         }
         text
     }
@@ -194,7 +231,9 @@ impl KnowledgePane {
         self.page.set(h);
         let off = self.scrolled_offset(h);
         let idw = templates.iter().map(|t| t.id.len()).max().unwrap_or(1).min(6);
+        let idw = if self.loki.is_empty() { idw } else { idw.max(4) };
         let cw = templates.first().map_or(1, |t| t.count.to_string().len());
+        let cw = self.loki.first().map_or(cw, |p| cw.max(p.total.to_string().len()));
         let lines: Vec<Line> = templates
             .iter()
             .enumerate()
@@ -209,6 +248,25 @@ impl KnowledgePane {
                 if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
             })
             .collect();
+        // Loki's patterns after ours, marked as Loki's.
+        let n = templates.len();
+        let loki: Vec<Line> = self
+            .loki
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (n + i, p))
+            .skip(off.saturating_sub(n))
+            .take(h.saturating_sub(lines.len()))
+            .map(|(i, p)| {
+                let sel = i == self.selected;
+                let text = crate::terminal::sanitize(&p.pattern);
+                let head = format!("{} {:<idw$} {:>cw$} ", if sel { '▸' } else { ' ' }, ellipsize("loki", idw), p.total);
+                let rest = (inner.width as usize).saturating_sub(head.chars().count());
+                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::styled(ellipsize(&text, rest), cx.theme.dim())]);
+                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
+            })
+            .collect();
+        let lines: Vec<Line> = lines.into_iter().chain(loki).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
 
@@ -221,6 +279,14 @@ impl KnowledgePane {
         let lines: Vec<Line> = rows.into_iter().skip(top).take(h).map(Line::from).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+/// A LogQL query for the lines of one of Loki's patterns (`<_>` parts):
+/// the app's stream and the pattern as a `|>` filter.
+pub fn pattern_logql(app: &str, pattern: &str) -> String {
+    let pipeline = vec![Stage::LineFilter(LineFilter { op: FilterOp::Pattern, values: vec![pattern.to_owned()] })];
+    let matchers = vec![Matcher { name: "app".into(), op: MatchOp::Eq, value: app.to_owned() }];
+    Expr::Log(LogExpr { matchers, pipeline }).to_string()
 }
 
 /// A LogQL query for a template's lines: the app's stream and a `|=` filter
@@ -248,6 +314,9 @@ impl Pane for KnowledgePane {
         let head = match (&self.retrieved, &self.state) {
             (Some(r), _) if !r.is_empty() => format!("Knowledge · {} retrieved", r.len()),
             (Some(_), _) => "Knowledge · retrieving…".to_owned(),
+            (None, KnowledgeState::Loaded(t)) if !self.loki.is_empty() => {
+                format!("Knowledge · {} + {} from Loki", t.len(), self.loki.len())
+            }
             (None, KnowledgeState::Loaded(t)) => format!("Knowledge · {} templates", t.len()),
             _ => "Knowledge".to_owned(),
         };
@@ -332,7 +401,10 @@ impl Pane for KnowledgePane {
 impl KnowledgePane {
     /// The LogQL of the selected template, for [`Action::InsertTemplate`].
     pub fn selected_logql(&self) -> Option<String> {
-        self.selected_template().map(|t| template_logql(&self.app, &t.text))
+        match self.selected_loki() {
+            Some(p) => Some(pattern_logql(&self.app, &p.pattern)),
+            None => self.selected_template().map(|t| template_logql(&self.app, &t.text)),
+        }
     }
 }
 
