@@ -1,6 +1,7 @@
 //! `index --follow` through the real binary: the knowledge follows a growing
 //! file (one line per update), a line still being written waits for its end,
-//! a truncated file is said and read from the start, Ctrl-C stops it cleanly.
+//! a truncated file is said and read from the start, Ctrl-C stops it cleanly;
+//! with --from-loki, what a (local stand-in) Loki receives is pulled and indexed.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -97,4 +98,91 @@ fn follow_indexes_what_is_appended_until_ctrl_c() {
     assert!(status.success(), "{status:?}: {seen:#?}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(storage.join("hdfs/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["stats"]["lines"], 10);
+}
+
+/// `index --from-loki --follow`: Loki is asked every `--every` for what it
+/// received since the cursor, and what arrived is indexed (the OpenSSH
+/// sample restamped near now, served by a local Loki stand-in that grows).
+#[test]
+fn follow_from_loki_indexes_what_arrives() {
+    use std::sync::{Arc, Mutex};
+
+    use crate::index_loki::{entries, page};
+    use crate::loki_server::{LokiServer, Reply};
+
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
+    let all = entries();
+    let t0 = now() - 60_000_000_000;
+    let live = Arc::new(Mutex::new(Vec::new()));
+    for (i, (l, e)) in all[..500].iter().enumerate() {
+        let mut e = e.clone();
+        e.ts = t0 + i as i64 * 1000;
+        live.lock().unwrap().push((l.clone(), e));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(LokiServer::start());
+    let served = live.clone();
+    server.script(move |req| {
+        if req.path.ends_with("/query_range") {
+            let (start, end) = (req.time_param("start").unwrap(), req.time_param("end").unwrap());
+            let limit: usize = req.param("limit").unwrap().parse().unwrap();
+            return Some(page(&served.lock().unwrap(), start, end, limit));
+        }
+        Some(Reply::text(404, "404 page not found"))
+    });
+
+    let d = tempfile::tempdir().unwrap();
+    let storage = d.path().join("st");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logcopilot"))
+        .args(["--datasets", datasets().to_str().unwrap(), "--storage", storage.to_str().unwrap()])
+        .args(["index", "--app", "openssh", "--offline", "--from-loki", r#"{app="openssh"}"#, "--since", "10m"])
+        .args(["--follow", "--every", "1s", "--loki", &server.url])
+        .current_dir(d.path())
+        .env("XDG_CONFIG_HOME", d.path().join(".no-config"))
+        .env("HOME", d.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let l = wait_for(&rx, "pulled", &mut seen);
+    assert!(l.contains("pulled 500 entries"), "{l}");
+    wait_for(&rx, "following", &mut seen);
+
+    // 500 more arrive, stamped now (after the cursor, before the next look's end).
+    let t1 = now();
+    for (i, (l, e)) in all[500..1000].iter().enumerate() {
+        let mut e = e.clone();
+        e.ts = t1 + i as i64;
+        live.lock().unwrap().push((l.clone(), e));
+    }
+    let l = wait_for(&rx, "from Loki", &mut seen);
+    assert!(l.contains("+500 entries from Loki") && l.contains("500 lines indexed"), "{l}");
+
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("still running 10 s after Ctrl-C: {seen:#?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}: {seen:#?}");
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(storage.join("openssh/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["stats"]["lines"], 1000);
 }

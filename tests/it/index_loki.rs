@@ -27,7 +27,7 @@ use crate::loki_client::{client_for, ns};
 use crate::loki_server::{LokiServer, Reply, golden};
 
 /// The sample as the engine (and `logcopilot load`) gives it to Loki.
-fn entries() -> Vec<(Labels, Entry)> {
+pub(crate) fn entries() -> Vec<(Labels, Entry)> {
     let ds = Dataset::load(&datasets(), "openssh").unwrap();
     let path = ds.log_path.clone().unwrap();
     let mut v: Vec<_> = Records::open(&Source { dataset: ds, input: Input::Path(path) }, Arc::default()).unwrap().collect();
@@ -36,7 +36,7 @@ fn entries() -> Vec<(Labels, Entry)> {
 }
 
 /// `query_range` over `all` as Loki answers it: forward, `[start, end)`, at most `limit`.
-fn page(all: &[(Labels, Entry)], start: i64, end: i64, limit: usize) -> Reply {
+pub(crate) fn page(all: &[(Labels, Entry)], start: i64, end: i64, limit: usize) -> Reply {
     let mut streams: Vec<(Labels, Vec<serde_json::Value>)> = Vec::new();
     for (l, e) in all.iter().filter(|(_, e)| e.ts >= start && e.ts < end).take(limit) {
         match streams.iter_mut().find(|s| &s.0 == l) {
