@@ -54,8 +54,11 @@ impl KnowledgePane {
         KnowledgePane { app: app.to_owned(), ..Default::default() }
     }
 
-    /// New templates, sorted by count (most first).
+    /// New templates, sorted by count (most first). The selected template
+    /// (and its open detail) stays selected when it is still there, so a
+    /// reload while following a log does not move the list under the user.
     pub fn set(&mut self, state: KnowledgeState) {
+        let keep = if self.retrieved.is_none() { self.templates().get(self.selected).map(|t| t.id.clone()) } else { None };
         self.state = match state {
             KnowledgeState::Loaded(mut t) => {
                 t.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
@@ -63,9 +66,15 @@ impl KnowledgePane {
             }
             s => s,
         };
-        self.selected = 0;
-        self.offset.set(0);
-        self.detail = false;
+        let at = keep.and_then(|id| self.templates().iter().position(|t| t.id == id));
+        match at {
+            Some(i) if self.retrieved.is_none() => self.selected = i,
+            _ => {
+                self.selected = 0;
+                self.offset.set(0);
+                self.detail = false;
+            }
+        }
     }
 
     /// Loki's patterns for the app (none: not pulled from Loki, or not offered).
@@ -411,6 +420,34 @@ impl KnowledgePane {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec(id: &str, count: u64) -> TemplateRecord {
+        TemplateRecord {
+            id: id.into(),
+            text: format!("text {id}"),
+            source: crate::knowledge::TemplateSource::Known,
+            count,
+            first_seen: None,
+            last_seen: None,
+            levels: Default::default(),
+            examples: vec![],
+        }
+    }
+
+    #[test]
+    fn a_reload_keeps_the_selected_template_and_its_detail() {
+        let mut k = KnowledgePane::new("x");
+        k.set(KnowledgeState::Loaded(vec![rec("A", 9), rec("B", 5), rec("C", 1)]));
+        k.scroll(Scroll::Down(1));
+        k.on_key(&KeyEvent::new(KeyCode::Enter, crossterm::event::KeyModifiers::NONE));
+        assert_eq!((k.selected_template().map(|t| t.id.as_str()), k.detail), (Some("B"), true));
+        // B grew past A (following a log): still B, detail still open.
+        k.set(KnowledgeState::Loaded(vec![rec("A", 9), rec("B", 20), rec("C", 1)]));
+        assert_eq!((k.selected, k.selected_template().map(|t| t.id.as_str()), k.detail), (0, Some("B"), true));
+        // Gone: back to the top, detail closed.
+        k.set(KnowledgeState::Loaded(vec![rec("A", 9), rec("C", 1)]));
+        assert_eq!((k.selected, k.detail), (0, false));
+    }
 
     #[test]
     fn template_logql_filters_on_the_longest_literals() {
