@@ -62,10 +62,27 @@ fn level_like(label: &str) -> bool {
     l.contains("level") || l.contains("severity") || l == "lvl"
 }
 
-/// Matchers for the question's words that name a label value.
-fn match_labels(intent: &Intent, ctx: &BuildContext) -> (Vec<(String, String)>, Vec<String>) {
+/// Matchers for the question's words that name a label value (also a
+/// value with dots or dashes, such as `dfs.FSNamesystem`, written whole).
+fn match_labels(question: &str, intent: &Intent, ctx: &BuildContext) -> (Vec<(String, String)>, Vec<String>) {
     let mut matched = Vec::new();
     let mut used = Vec::new();
+    let tokens: Vec<&str> = question
+        .split_whitespace()
+        .map(|t| t.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')')))
+        .map(|t| t.strip_suffix("'s").unwrap_or(t))
+        .filter(|t| t.contains(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .collect();
+    for (name, values) in &ctx.labels {
+        for t in &tokens {
+            if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(t)) {
+                if !matched.iter().any(|(n, _): &(String, String)| n == name) {
+                    matched.push((name.clone(), v.clone()));
+                }
+                used.extend(t.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_lowercase));
+            }
+        }
+    }
     for (name, values) in &ctx.labels {
         for w in &intent.content {
             let hit = values.iter().find(|v| {
@@ -98,7 +115,7 @@ fn names(phrase: &str, label: &str) -> bool {
 /// Builds the query for `question`.
 pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Built {
     let intent = intent::read(question);
-    let (matched, used) = match_labels(&intent, ctx);
+    let (matched, used) = match_labels(question, &intent, ctx);
     let mut group_label = intent.group_by.as_ref().and_then(|g| ctx.labels.keys().find(|l| names(g, l)).cloned());
     let in_group = |w: &str| intent.group_by.as_deref().is_some_and(|g| g.split(' ').any(|x| x == singular(w)));
     let subject: Vec<&String> = intent
@@ -107,7 +124,9 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         .filter(|w| !used.contains(w) && !ctx.labels.keys().any(|l| names(w, l)) && !in_group(w))
         .collect();
     let reserved: Vec<String> = ctx.labels.keys().cloned().collect();
-    let candidates: Vec<TemplateQuery> = if subject.is_empty() && (!matched.is_empty() || group_label.is_some()) {
+    // No subject words left (`how many lines in total`, `how many WARN lines`):
+    // no template; what retrieval finds for cue words alone is noise.
+    let candidates: Vec<TemplateQuery> = if subject.is_empty() {
         Vec::new()
     } else {
         let mut ids: Vec<String> = Vec::new();
@@ -195,6 +214,15 @@ fn compose(
                 Stat::Sum => format!("sum{g} (sum_over_time({unwrapped} [$__range]))"),
             };
             (topk(q), QueryMode::Instant, format!("{stat:?} of {v} over {what}").to_lowercase())
+        }
+        (Measure::Count, _) if intent.distinct && group.is_some() => {
+            if value.is_some() {
+                with_pattern(&mut log);
+            }
+            let x = Expr::Log(log).to_string();
+            let g = group.clone().unwrap_or_default();
+            let q = format!("count (sum by ({g}) (count_over_time({x} [$__range])))");
+            (q, QueryMode::Instant, format!("number of different {g} values in {what}"))
         }
         (Measure::Count | Measure::Stat(_), _) => {
             if group.is_some() && value.is_some() {
@@ -306,6 +334,17 @@ mod tests {
         let b = run("show the deleted blocks");
         assert_eq!(b.plan.mode, QueryMode::Log);
         assert!(b.plan.logql.ends_with(r#"| pattern "<_>Deleting block blk_<p0> file /<p1>""#), "{}", b.plan.logql);
+
+        let b = run("How many different components wrote lines?");
+        assert_eq!(b.plan.logql, r#"count (sum by (component) (count_over_time({app="hdfs"} [$__range])))"#);
+        let b = run("How many distinct source ips sent received blocks?");
+        assert!(b.plan.logql.starts_with("count (sum by (src_ip) (count_over_time("), "{}", b.plan.logql);
+        assert!(b.plan.logql.contains("of size <_> from /<src_ip>"), "{}", b.plan.logql);
+
+        let b = run("How many lines did dfs.DataNode write?");
+        assert_eq!(b.plan.logql, r#"sum (count_over_time({app="hdfs", component="dfs.DataNode"} [$__range]))"#, "a dotted value, whole");
+        let b = run("How many lines are there in total?");
+        assert_eq!(b.plan.logql, r#"sum (count_over_time({app="hdfs"} [$__range]))"#, "no subject: every line, no template");
 
         let b = run("zzz qqq");
         assert_eq!(b.plan.logql, r#"{app="hdfs"}"#, "nothing found: every line");

@@ -38,6 +38,9 @@ pub struct Intent {
     pub group_by: Option<String>,
     /// Only the best N groups (`top 5`, `the most` = 1).
     pub top: Option<usize>,
+    /// How many different values of `group_by` (`how many distinct IPs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub distinct: bool,
     /// The question's words that are not cues: what to look for.
     pub content: Vec<String>,
 }
@@ -52,7 +55,8 @@ const CUES: &[&str] = &[
     "was", "is", "are", "the", "a", "an", "of", "in", "on", "for", "to", "me", "there", "did", "do", "does", "with",
     "value", "values", "distinct", "different", "unique", "all", "and", "or", "at", "from", "that", "this", "these",
     "those", "has", "have", "had", "be", "been", "it", "its", "they", "their", "any", "some", "recorded", "reported",
-    "logged", "seen", "observed", "whole", "sample", "file", "overall", "altogether", "please",
+    "logged", "seen", "observed", "whole", "sample", "file", "overall", "altogether", "please", "write", "writes",
+    "wrote", "written",
 ];
 
 fn words(q: &str) -> Vec<String> {
@@ -89,7 +93,7 @@ pub fn read(question: &str) -> Intent {
         Some(Stat::Max)
     } else if ["minimum", "min", "smallest", "lowest", "shortest"].iter().any(|x| has(x)) {
         Some(Stat::Min)
-    } else if (has("total") || has("sum")) && !pair("total", "number") {
+    } else if (has("total") || has("sum")) && !pair("total", "number") && !pair("in", "total") {
         Some(Stat::Sum)
     } else {
         None
@@ -101,8 +105,12 @@ pub fn read(question: &str) -> Intent {
     // The grouping: up to two words after "per", "by", "each", "every",
     // "which" or "top N" (cue words skipped before them, not between them).
     let mut group_by = None;
+    // "how many different/distinct/unique X": the number of values of X.
+    let distinct_at = w.iter().position(|x| matches!(x.as_str(), "different" | "distinct" | "unique"));
+    let distinct = count && stat.is_none() && distinct_at.is_some();
     for (i, x) in w.iter().enumerate() {
-        if !matches!(x.as_str(), "per" | "by" | "each" | "every" | "which" | "top") {
+        let opens = matches!(x.as_str(), "per" | "by" | "each" | "every" | "which" | "top") || (distinct && Some(i) == distinct_at);
+        if !opens {
             continue;
         }
         let rest: Vec<&String> =
@@ -120,7 +128,8 @@ pub fn read(question: &str) -> Intent {
         _ => Measure::Lines,
     };
     let content = w.iter().filter(|x| !CUES.contains(&x.as_str())).cloned().collect();
-    Intent { measure, group_by, top, content }
+    let distinct = distinct && group_by.is_some();
+    Intent { measure, group_by, top, distinct, content }
 }
 
 #[cfg(test)]
@@ -155,6 +164,13 @@ mod tests {
         assert_eq!(read("total bytes sent").measure, Measure::Stat(Stat::Sum));
         assert_eq!(read("Wie viele Blöcke wurden gelöscht?").measure, Measure::Lines, "other languages: lines");
         assert_eq!(read("").measure, Measure::Lines);
+        assert_eq!(read("How many lines are there in total?").measure, Measure::Count, "in total: a count");
+
+        let i = read("How many distinct IP addresses failed a password?");
+        assert_eq!((i.measure, i.group_by.as_deref(), i.distinct), (Measure::Count, Some("ip address"), true));
+        let i = read("How many different components wrote lines?");
+        assert_eq!((i.group_by.as_deref(), i.distinct, i.content.is_empty()), (Some("component"), true, false));
+        assert!(!read("Show the different errors").distinct, "not a count");
     }
 
     #[test]
