@@ -132,7 +132,7 @@ impl App {
             (Some(r), _) => (format!("● running {} · {} cancels", timefmt::elapsed(r.elapsed), keys.keys_for(&Action::Cancel)), true),
             (None, _) if self.scan.is_running() => (format!("● scanning {}", timefmt::elapsed(self.scan.elapsed)), true),
             (None, _) if matches!(self.indexing.state, JobState::Following(_)) => {
-                (format!("● following · {} updates", self.indexing.updates.len()), true)
+                (format!("● following · {}", self.indexing.updates_said()), true)
             }
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
             (None, _) => ("ready".to_owned(), false),

@@ -72,7 +72,7 @@ fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), c
         job.app,
         out.stats.lines,
         out.stats.secs,
-        out.knowledge.templates.len(),
+        out.knowledge.templates.iter().filter(|t| t.count > 0).count(),
         out.knowledge.workflows.len()
     );
     Ok((out.knowledge, plan, s, seen))
@@ -147,8 +147,9 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
     let _ = out.send(Event::Worker(WorkerMsg::IndexFollowing(format!("{summary}; following {}", plan.input.display()))));
     let path = plan.input.clone();
     let store = plan.store.clone();
+    let zone = crate::dataset::timestamp::Zone::parse(&cfg.ui.time_zone).unwrap_or_else(|_| crate::dataset::timestamp::Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
     let n = follow::follow_file(&mut plan, seen, Duration::from_secs(1), cancel, &send, &mut |u| {
-        let line = format!("{} {}", chrono::Utc::now().format("%H:%M:%S"), u.describe(&job.app, &path));
+        let line = format!("{} {}", crate::tui::timefmt::format(zone, crate::tui::app::now_ns(), "%H:%M:%S"), u.describe(&job.app, &path));
         if let follow::FollowUpdate::Indexed { knowledge, .. } = &u {
             rt.block_on(crate::index::enrich::run(None, &store, &job.app, knowledge, &opts, &send, cancel))
                 .map_err(|f| anyhow::anyhow!("{}", f.error))?;

@@ -79,8 +79,10 @@ pub struct IndexView {
     pub app: String,
     pub phases: Vec<PhaseRow>,
     pub warnings: Vec<String>,
-    /// Following: one line per update, oldest first.
+    /// Following: one line per update, oldest first (the last 1,000).
     pub updates: Vec<String>,
+    /// Following: updates in all.
+    pub update_count: usize,
     pub state: JobState,
     /// Time since the job started, updated on ticks.
     pub elapsed: Duration,
@@ -95,6 +97,7 @@ impl IndexView {
             phases: PHASES.iter().map(|p| PhaseRow::new(*p)).collect(),
             warnings: Vec::new(),
             updates: Vec::new(),
+            update_count: 0,
             state: JobState::Idle,
             elapsed: Duration::ZERO,
             started: None,
@@ -117,6 +120,15 @@ impl IndexView {
             self.updates.remove(0);
         }
         self.updates.push(crate::terminal::sanitize(&line).into_owned());
+        self.update_count += 1;
+    }
+
+    /// `1 update`, `3 updates`.
+    pub fn updates_said(&self) -> String {
+        match self.update_count {
+            1 => "1 update".to_owned(),
+            n => format!("{n} updates"),
+        }
     }
 
     fn row(&mut self, p: Phase) -> Option<&mut PhaseRow> {
@@ -239,7 +251,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
     let status = match &v.state {
         JobState::Idle => "not started".to_owned(),
         JobState::Running => format!("running {}", timefmt::elapsed(v.elapsed)),
-        JobState::Following(_) => format!("following · {} updates · {}", v.updates.len(), timefmt::elapsed(v.elapsed)),
+        JobState::Following(_) => format!("following · {} · {}", v.updates_said(), timefmt::elapsed(v.elapsed)),
         JobState::Cancelling => "cancelling after the work in flight".to_owned(),
         JobState::Done(_) => "done".to_owned(),
         JobState::Cancelled(_) => "cancelled".to_owned(),
@@ -282,7 +294,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
     if !v.updates.is_empty() {
         // The newest updates, leaving room for the warnings' first lines.
         let room = (rest.height as usize).saturating_sub(lines.len() + 1 + if v.warnings.is_empty() { 0 } else { 2 });
-        lines.push(Line::styled(format!("updates ({})", v.updates.len()), theme.title(false)));
+        lines.push(Line::styled(format!("updates ({})", v.update_count), theme.title(false)));
         let skip = v.updates.len().saturating_sub(room);
         for u in &v.updates[skip..] {
             lines.push(Line::raw(ellipsize(u, rest.width as usize)));
@@ -365,6 +377,18 @@ mod tests {
         v.apply(IndexEvent::Warning("bad \x1b[31mline".into()), t0);
         assert_eq!(v.warnings, ["bad line"]);
         assert!(v.is_running());
+    }
+
+    #[test]
+    fn updates_keep_the_last_thousand_and_count_all() {
+        let mut v = IndexView::new("hdfs");
+        v.updated("first".into());
+        assert_eq!(v.updates_said(), "1 update");
+        for i in 0..1000 {
+            v.updated(format!("u{i} \x1b[2J"));
+        }
+        assert_eq!((v.updates.len(), v.update_count, v.updates_said()), (1000, 1001, "1001 updates".to_owned()));
+        assert_eq!(v.updates[0], "u0 ", "the oldest went; escapes stripped");
     }
 
     #[test]
