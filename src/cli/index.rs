@@ -34,7 +34,7 @@ pub struct IndexArgs {
     pub offline: bool,
     /// Show the progress on the TUI's indexing screen (then stay in the TUI;
     /// with --follow, the screen shows each update live).
-    #[arg(long, conflicts_with_all = ["format", "timestamp", "from_loki"])]
+    #[arg(long, conflicts_with_all = ["format", "timestamp"])]
     pub tui: bool,
     /// Pull the lines of this stream selector from Loki and index them (the
     /// dataset's format applies to each line), e.g. '{app="checkout"}'.
@@ -56,6 +56,26 @@ pub struct IndexArgs {
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
     if a.tui {
+        let from_loki = match &a.from_loki {
+            Some(selector) => {
+                if a.follow && a.time.end.is_some() {
+                    anyhow::bail!("--follow pulls up to now: leave out --end");
+                }
+                let (start_ns, end_ns) = a.time.resolve(super::timeargs::now_ns())?;
+                let every = match &a.every {
+                    Some(d) => std::time::Duration::from_nanos(super::timeargs::parse_positive_duration(d)?.unsigned_abs()),
+                    None => std::time::Duration::from_secs(10),
+                };
+                Some(crate::tui::indexing::LokiPull {
+                    selector: selector.clone(),
+                    base_url: a.loki.clone(),
+                    start_ns,
+                    end_ns: (!a.follow).then_some(end_ns),
+                    every,
+                })
+            }
+            None => None,
+        };
         let job = crate::tui::indexing::IndexJob {
             app: cfg.app.clone(),
             input: a.input.clone(),
@@ -63,6 +83,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
             offline: a.offline,
             use_known: !a.format.no_known_templates,
             follow: a.follow,
+            from_loki,
         };
         return crate::tui::run(cfg, crate::tui::Options { index: Some(job) });
     }

@@ -176,5 +176,87 @@ async fn the_index_job_follows_a_growing_file() {
         }
     };
     let end = end.expect("a normal end");
-    assert!(end.contains("1 updates, stopped"), "{end}");
+    assert!(end.contains("1 update, stopped"), "{end}");
+}
+
+/// The indexing screen's job from Loki (`index --tui --from-loki --follow`):
+/// the OpenSSH sample restamped near now on a growing local Loki stand-in;
+/// the first look builds the knowledge, a later one indexes what arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_job_pulls_from_loki_and_follows_it() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::index_loki::{entries, page};
+    use crate::loki_server::{LokiServer, Reply};
+    use logcopilot::tui::indexing::{self, IndexJob, LokiPull};
+
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
+    let all = entries();
+    let t0 = now() - 60_000_000_000;
+    let live = Arc::new(Mutex::new(Vec::new()));
+    for (i, (l, e)) in all[..500].iter().enumerate() {
+        let mut e = e.clone();
+        e.ts = t0 + i as i64 * 1000;
+        live.lock().unwrap().push((l.clone(), e));
+    }
+    let server = LokiServer::start().await;
+    let served = live.clone();
+    server.script(move |req| {
+        if req.path.ends_with("/query_range") {
+            let (start, end) = (req.time_param("start").unwrap(), req.time_param("end").unwrap());
+            let limit: usize = req.param("limit").unwrap().parse().unwrap();
+            return Some(page(&served.lock().unwrap(), start, end, limit));
+        }
+        Some(Reply::text(404, "404 page not found"))
+    });
+    let d = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.app = "openssh".into();
+    cfg.paths.datasets = Some(datasets());
+    cfg.paths.storage = Some(d.path().join("st"));
+    let pull = LokiPull {
+        selector: r#"{app="openssh"}"#.into(),
+        base_url: Some(server.url.clone()),
+        start_ns: now() - 600_000_000_000,
+        end_ns: None,
+        every: Duration::from_millis(500),
+    };
+    let job = IndexJob { offline: true, follow: true, from_loki: Some(pull), ..IndexJob::new("openssh") };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    indexing::spawn(Arc::new(cfg), job, cancel.clone(), tx);
+    loop {
+        match next(&mut rx).await {
+            WorkerMsg::IndexFollowing(s) => {
+                assert!(s.contains("pulled 500 entries") && s.contains("500 lines in all") && s.contains("following"), "{s}");
+                break;
+            }
+            WorkerMsg::IndexDone(r) => panic!("ended before following: {r:?}"),
+            _ => {}
+        }
+    }
+    let t1 = now();
+    for (i, (l, e)) in all[500..1000].iter().enumerate() {
+        let mut e = e.clone();
+        e.ts = t1 + i as i64;
+        live.lock().unwrap().push((l.clone(), e));
+    }
+    let update = loop {
+        match next(&mut rx).await {
+            WorkerMsg::IndexUpdate(u) => break u,
+            WorkerMsg::IndexDone(r) => panic!("ended while following: {r:?}"),
+            _ => {}
+        }
+    };
+    assert!(update.contains("+500 entries from Loki") && update.contains("500 lines indexed"), "{update}");
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("st/openssh/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["stats"]["lines"], 1000);
+    cancel.store(true, Ordering::Relaxed);
+    let end = loop {
+        if let WorkerMsg::IndexDone(r) = next(&mut rx).await {
+            break r;
+        }
+    };
+    assert!(end.expect("a normal end").contains("1 update, stopped"));
 }

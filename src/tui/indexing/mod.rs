@@ -5,6 +5,7 @@
 //! (the loop of [`crate::index::follow`]), each update sent as a line.
 //! [`view`] turns the events into the screen.
 
+mod loki;
 pub mod view;
 
 use std::path::PathBuf;
@@ -36,11 +37,26 @@ pub struct IndexJob {
     pub use_known: bool,
     /// Then keep indexing what is appended to the input until cancelled.
     pub follow: bool,
+    /// Pull the lines from Loki instead of reading a file.
+    pub from_loki: Option<LokiPull>,
+}
+
+/// What to pull from Loki (`index --tui --from-loki`).
+#[derive(Debug, Clone)]
+pub struct LokiPull {
+    pub selector: String,
+    /// Loki's URL instead of the config's.
+    pub base_url: Option<String>,
+    pub start_ns: i64,
+    /// None: up to now at each look.
+    pub end_ns: Option<i64>,
+    /// How often to look again while following.
+    pub every: Duration,
 }
 
 impl IndexJob {
     pub fn new(app: &str) -> IndexJob {
-        IndexJob { app: app.to_owned(), input: None, force: false, offline: false, use_known: true, follow: false }
+        IndexJob { app: app.to_owned(), input: None, force: false, offline: false, use_known: true, follow: false, from_loki: None }
     }
 }
 
@@ -107,6 +123,9 @@ pub fn spawn(cfg: Arc<Config>, job: IndexJob, cancel: Arc<AtomicBool>, out: Unbo
 }
 
 fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSender<Event>) -> Result<String, String> {
+    if let Some(pull) = &job.from_loki {
+        return loki::run(cfg, job, pull, cancel, out);
+    }
     let send = |e: IndexEvent| {
         let _ = out.send(Event::Worker(WorkerMsg::Index(e)));
     };
@@ -158,7 +177,12 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
         Ok(())
     })
     .map_err(|e| format!("following {} stopped: {e:#}", path.display()))?;
-    Ok(format!("{summary}; followed {}: {n} updates, stopped", path.display()))
+    Ok(format!("{summary}; followed {}: {}, stopped", path.display(), n_updates(n)))
+}
+
+/// `1 update`, `2 updates`.
+fn n_updates(n: usize) -> String {
+    if n == 1 { "1 update".to_owned() } else { format!("{n} updates") }
 }
 
 /// Why the LLM phases are skipped while following.

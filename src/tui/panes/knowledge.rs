@@ -216,7 +216,7 @@ impl KnowledgePane {
             for e in &t.examples {
                 text.push_str(&format!("e.g. line {}: {}\n", e.line, e.raw));
             }
-            for p in self.loki.iter().filter(|p| p.our_templates.iter().any(|id| *id == t.id)) {
+            for p in self.loki.iter().filter(|p| p.our_templates.contains(&t.id)) {
                 text.push_str(&format!("Loki's pattern for it: {} ({} lines by Loki's count)\n", p.pattern, p.total));
             }
         }
