@@ -34,8 +34,11 @@ fn ctrl_c_flag(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
     flag
 }
 
-fn clock() -> String {
-    chrono::Utc::now().format("%H:%M:%S").to_string()
+/// The time of day in `ui.time_zone`, for the update lines.
+pub(super) fn clock(cfg: &Config) -> String {
+    let zone = crate::dataset::timestamp::Zone::parse(&cfg.ui.time_zone)
+        .unwrap_or_else(|_| crate::dataset::timestamp::Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
+    crate::tui::timefmt::format(zone, now_ns(), "%H:%M:%S")
 }
 
 pub fn run_file(cfg: &Config, g: &GlobalArgs, mut plan: Plan) -> anyhow::Result<()> {
@@ -56,7 +59,7 @@ pub fn run_file(cfg: &Config, g: &GlobalArgs, mut plan: Plan) -> anyhow::Result<
     let store = plan.store.clone();
     follow::follow_file(&mut plan, seen, Duration::from_secs(1), &stop, &|_| {}, &mut |u| {
         if !g.quiet {
-            println!("{} {}", clock(), u.describe(&name, &path));
+            println!("{} {}", clock(cfg), u.describe(&name, &path));
         }
         if let follow::FollowUpdate::Indexed { knowledge, .. } = u {
             enrich(cfg, &quiet, true, &store, &name, &knowledge)?;
@@ -92,7 +95,7 @@ pub fn run_loki(cfg: &Config, g: &GlobalArgs, a: &IndexArgs, selector: &str) -> 
                 break;
             }
             Err(e) if first => return Err(e),
-            Err(e) => println!("{} {e:#}; trying again in {every:?}", clock()),
+            Err(e) => println!("{} {e:#}; trying again in {every:?}", clock(cfg)),
         }
         if first && !g.quiet {
             println!("following {selector} every {every:?} (Ctrl-C to stop); summaries and embeddings wait for a run without --follow");

@@ -110,7 +110,7 @@ pub(super) fn pull_and_index(
         let read = plan.last.as_ref().map_or(0, |r| r.lines);
         println!(
             "{} {app}: +{} entries from Loki, {read} lines indexed, {} templates, {} Loki patterns",
-            chrono::Utc::now().format("%H:%M:%S"),
+            super::index_follow::clock(cfg),
             report.stats.entries,
             k.templates.iter().filter(|t| t.count > 0).count(),
             pf.patterns.len()
