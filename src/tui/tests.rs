@@ -272,6 +272,9 @@ fn indexing_screen_following_shows_each_update() {
         a.handle(Event::Worker(WorkerMsg::IndexUpdate(u.into())), t);
     }
     assert_eq!(a.take_jobs().len(), 2, "knowledge reloads after each update");
+    a.handle(Event::Worker(WorkerMsg::IndexNote("pulling {app=\"hdfs\"}: 300 entries in 2 pages so far".into())), t);
+    assert!(frame(&mut a, 80, 24).to_string().contains("pulling {app=\"hdfs\"}: 300 entries in 2 pages"));
+    a.handle(Event::Worker(WorkerMsg::IndexNote(String::new())), t);
     assert!(a.indexing.is_running());
     let f = frame(&mut a, 80, 24).to_string();
     assert!(f.contains("following · 2 updates") && f.contains("truncated"), "{f}");

@@ -69,6 +69,8 @@ pub enum WorkerMsg {
     IndexFollowing(String),
     /// Following: one update (lines read on, a truncation, a failure), as a line.
     IndexUpdate(String),
+    /// What the index job is doing now, e.g. how far a Loki pull got (replaces the last).
+    IndexNote(String),
     /// A step of the question `id`; the last one is `Finished`.
     Pipeline { id: u64, event: PipelineEvent },
     /// The question `id` could not start (no knowledge, a bad model config).

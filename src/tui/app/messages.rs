@@ -62,6 +62,7 @@ impl App {
                 }
                 self.jobs.push(Job::Knowledge);
             }
+            WorkerMsg::IndexNote(n) => self.indexing.note = (!n.is_empty()).then(|| crate::terminal::sanitize(&n).into_owned()),
             WorkerMsg::IndexUpdate(line) => {
                 self.indexing.updated(line);
                 self.jobs.push(Job::Knowledge);

@@ -70,7 +70,16 @@ pub(super) fn run(cfg: &Config, job: &IndexJob, pull: &LokiPull, cancel: &Atomic
             end_ns,
             opts: PullOptions { page: client.options().page_size, ..Default::default() },
         };
-        let report = match rt.block_on(pull_to_spool(&client, &store, &src, &mut |_, _| {}, cancel)) {
+        // How far the pull got, at most once a second.
+        let mut said = std::time::Instant::now();
+        let mut on_page = |s: &crate::loki::pull::PullStats, c: &crate::loki::pull::Cursor| {
+            if said.elapsed() >= std::time::Duration::from_secs(1) {
+                said = std::time::Instant::now();
+                let text = format!("pulling {}: {} entries in {} pages so far, up to {}", pull.selector, s.entries, s.pages, rfc3339(c.next_ns));
+                let _ = out.send(Event::Worker(WorkerMsg::IndexNote(text)));
+            }
+        };
+        let report = match rt.block_on(pull_to_spool(&client, &store, &src, &mut on_page, cancel)) {
             Ok(r) => r,
             Err(_) if cancel.load(Ordering::Relaxed) => break,
             Err(e) if first.is_none() => return Err(format!("{}: {} from {}: {e}", job.app, pull.selector, client.base_url())),
@@ -82,6 +91,7 @@ pub(super) fn run(cfg: &Config, job: &IndexJob, pull: &LokiPull, cancel: &Atomic
                 continue;
             }
         };
+        let _ = out.send(Event::Worker(WorkerMsg::IndexNote(String::new())));
         let spool = store.spool_path();
         let fresh = report.stats.entries > 0 || first.is_none();
         if fresh && std::fs::metadata(&spool).map(|m| m.len()).unwrap_or(0) > 0 {

@@ -83,6 +83,8 @@ pub struct IndexView {
     pub updates: Vec<String>,
     /// Following: updates in all.
     pub update_count: usize,
+    /// What the job is doing now (a Loki pull's progress), when it says.
+    pub note: Option<String>,
     pub state: JobState,
     /// Time since the job started, updated on ticks.
     pub elapsed: Duration,
@@ -98,6 +100,7 @@ impl IndexView {
             warnings: Vec::new(),
             updates: Vec::new(),
             update_count: 0,
+            note: None,
             state: JobState::Idle,
             elapsed: Duration::ZERO,
             started: None,
@@ -290,6 +293,9 @@ pub fn draw(f: &mut Frame, area: Rect, v: &IndexView, hint: &str, theme: Theme) 
         JobState::Failed(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.error()))),
         JobState::Cancelled(e) => lines.extend(word_wrap(e, rest.width as usize).into_iter().map(|l| Line::styled(l, theme.warn()))),
         _ => {}
+    }
+    if let (Some(n), true) = (&v.note, v.is_running()) {
+        lines.push(Line::styled(ellipsize(n, rest.width as usize), theme.dim()));
     }
     if !v.updates.is_empty() {
         // The newest updates, leaving room for the warnings' first lines.
