@@ -36,8 +36,7 @@ fn ctrl_c_flag(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
 
 /// The time of day in `ui.time_zone`, for the update lines.
 pub(super) fn clock(cfg: &Config) -> String {
-    let zone = crate::dataset::timestamp::Zone::parse(&cfg.ui.time_zone)
-        .unwrap_or_else(|_| crate::dataset::timestamp::Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
+    let zone = cfg.zone();
     crate::tui::timefmt::format(zone, now_ns(), "%H:%M:%S")
 }
 

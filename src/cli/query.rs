@@ -152,7 +152,7 @@ fn empty_hint(backend: &backend::Backend, (start, end): &(i64, i64)) -> String {
 
 pub(super) fn printer(cfg: &Config, format: OutputFormat) -> Printer {
     use std::io::IsTerminal;
-    let zone = Zone::parse(&cfg.ui.time_zone).unwrap_or_else(|_| Zone::parse("UTC").expect("UTC parses"));
+    let zone = cfg.zone();
     let tty = std::io::stdout().is_terminal();
     let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
     Printer { format, zone, width, sanitize: tty || format == OutputFormat::Table }

@@ -764,6 +764,12 @@ fn apply_overrides(cfg: &mut Config, o: &ConfigOverrides, cwd: &Path) {
 }
 
 impl Config {
+    /// The zone of `ui.time_zone`, in which times are shown and typed times
+    /// read (checked when the config was loaded; UTC if it still does not parse).
+    pub fn zone(&self) -> crate::dataset::timestamp::Zone {
+        crate::dataset::timestamp::Zone::parse(&self.ui.time_zone).unwrap_or_else(|_| crate::dataset::timestamp::Zone::utc())
+    }
+
     /// Where `key` (full name, like `"loki.base_url"`) got its value.
     pub fn origin(&self, key: &str) -> Origin {
         self.origins.get(key).cloned().unwrap_or(Origin::Default)

@@ -26,6 +26,11 @@ pub enum Zone {
 }
 
 impl Zone {
+    /// UTC.
+    pub fn utc() -> Zone {
+        Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset"))
+    }
+
     pub fn parse(s: &str) -> Result<Self, TimestampSpecError> {
         let t = s.trim();
         if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.is_empty() {

@@ -87,7 +87,7 @@ pub fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
 
 /// The app's settings from the config.
 pub fn settings(cfg: &Config, backend: &'static str) -> Settings {
-    let zone = Zone::parse(&cfg.ui.time_zone).unwrap_or_else(|_| Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
+    let zone = cfg.zone();
     Settings {
         app: cfg.app.clone(),
         zone,

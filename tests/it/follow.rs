@@ -19,6 +19,46 @@ fn append(path: &std::path::Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
+/// Runs the binary with `args` after the data and storage flags; its stdout
+/// lines arrive on the receiver.
+fn spawn(dir: &std::path::Path, storage: &std::path::Path, args: &[&str]) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logcopilot"))
+        .args(["--datasets", datasets().to_str().unwrap(), "--storage", storage.to_str().unwrap()])
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", dir.join(".no-config"))
+        .env("HOME", dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Ctrl-C, then the exit status (within 10 s).
+fn interrupt(child: &mut std::process::Child, seen: &[String]) -> std::process::ExitStatus {
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("still running 10 s after Ctrl-C: {seen:#?}");
+}
+
 /// The next stdout line containing `needle`, within 15 s.
 fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> String {
     loop {
@@ -41,25 +81,7 @@ fn follow_indexes_what_is_appended_until_ctrl_c() {
     let lines = hdfs_lines();
     std::fs::write(&input, lines[..500].concat()).unwrap();
     let storage = d.path().join("st");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logcopilot"))
-        .args(["--datasets", datasets().to_str().unwrap(), "--storage", storage.to_str().unwrap()])
-        .args(["index", "--app", "hdfs", "--offline", "--follow", "--input", input.to_str().unwrap()])
-        .current_dir(d.path())
-        .env("XDG_CONFIG_HOME", d.path().join(".no-config"))
-        .env("HOME", d.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn(d.path(), &storage, &["index", "--app", "hdfs", "--offline", "--follow", "--input", input.to_str().unwrap()]);
     let mut seen = Vec::new();
     wait_for(&rx, "following", &mut seen);
 
@@ -80,21 +102,7 @@ fn follow_indexes_what_is_appended_until_ctrl_c() {
     assert!(l.contains("10 lines in all"), "{l}");
 
     // Ctrl-C: it stops after the update in hand and exits cleanly.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let mut status = None;
-    for _ in 0..100 {
-        if let Some(s) = child.try_wait().unwrap() {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("still running 10 s after Ctrl-C");
-    };
+    let status = interrupt(&mut child, &seen);
     assert!(status.success(), "{status:?}: {seen:#?}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(storage.join("hdfs/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["stats"]["lines"], 10);
@@ -105,83 +113,29 @@ fn follow_indexes_what_is_appended_until_ctrl_c() {
 /// sample restamped near now, served by a local Loki stand-in that grows).
 #[test]
 fn follow_from_loki_indexes_what_arrives() {
-    use std::sync::{Arc, Mutex};
+    use crate::index_loki::{GrowingLoki, now_ns};
 
-    use crate::index_loki::{entries, page};
-    use crate::loki_server::{LokiServer, Reply};
-
-    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
-    let all = entries();
-    let t0 = now() - 60_000_000_000;
-    let live = Arc::new(Mutex::new(Vec::new()));
-    for (i, (l, e)) in all[..500].iter().enumerate() {
-        let mut e = e.clone();
-        e.ts = t0 + i as i64 * 1000;
-        live.lock().unwrap().push((l.clone(), e));
-    }
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(LokiServer::start());
-    let served = live.clone();
-    server.script(move |req| {
-        if req.path.ends_with("/query_range") {
-            let (start, end) = (req.time_param("start").unwrap(), req.time_param("end").unwrap());
-            let limit: usize = req.param("limit").unwrap().parse().unwrap();
-            return Some(page(&served.lock().unwrap(), start, end, limit));
-        }
-        Some(Reply::text(404, "404 page not found"))
-    });
-
+    let loki = rt.block_on(GrowingLoki::start());
+    loki.add(0..500, now_ns() - 60_000_000_000);
     let d = tempfile::tempdir().unwrap();
     let storage = d.path().join("st");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logcopilot"))
-        .args(["--datasets", datasets().to_str().unwrap(), "--storage", storage.to_str().unwrap()])
-        .args(["index", "--app", "openssh", "--offline", "--from-loki", r#"{app="openssh"}"#, "--since", "10m"])
-        .args(["--follow", "--every", "1s", "--loki", &server.url])
-        .current_dir(d.path())
-        .env("XDG_CONFIG_HOME", d.path().join(".no-config"))
-        .env("HOME", d.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn(
+        d.path(),
+        &storage,
+        &["index", "--app", "openssh", "--offline", "--from-loki", r#"{app="openssh"}"#, "--since", "10m", "--follow", "--every", "1s", "--loki", &loki.server.url],
+    );
     let mut seen = Vec::new();
     let l = wait_for(&rx, "pulled", &mut seen);
     assert!(l.contains("pulled 500 entries"), "{l}");
     wait_for(&rx, "following", &mut seen);
 
     // 500 more arrive, stamped now (after the cursor, before the next look's end).
-    let t1 = now();
-    for (i, (l, e)) in all[500..1000].iter().enumerate() {
-        let mut e = e.clone();
-        e.ts = t1 + i as i64;
-        live.lock().unwrap().push((l.clone(), e));
-    }
+    loki.add(500..1000, now_ns());
     let l = wait_for(&rx, "from Loki", &mut seen);
     assert!(l.contains("+500 entries from Loki") && l.contains("500 lines indexed"), "{l}");
 
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let t = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("still running 10 s after Ctrl-C: {seen:#?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = interrupt(&mut child, &seen);
     assert!(status.success(), "{status:?}: {seen:#?}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(storage.join("openssh/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["stats"]["lines"], 1000);

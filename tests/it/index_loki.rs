@@ -148,3 +148,41 @@ async fn knowledge_from_loki_equals_indexing_the_file() {
     assert_eq!(stored["patterns"].as_array().unwrap().len(), pf.patterns.len());
     assert!(store.path("loki_fields.json").is_file());
 }
+
+/// A Loki stand-in whose entries grow as a test adds them: the OpenSSH
+/// sample restamped near now (see [`GrowingLoki::add`]); `query_range` is
+/// answered from what was added so far, anything else with 404.
+pub(crate) struct GrowingLoki {
+    pub server: LokiServer,
+    all: Vec<(Labels, Entry)>,
+    live: Arc<std::sync::Mutex<Vec<(Labels, Entry)>>>,
+}
+
+pub(crate) fn now_ns() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64
+}
+
+impl GrowingLoki {
+    pub(crate) async fn start() -> GrowingLoki {
+        let server = LokiServer::start().await;
+        let live: Arc<std::sync::Mutex<Vec<(Labels, Entry)>>> = Arc::default();
+        let served = live.clone();
+        server.script(move |req| {
+            if req.path.ends_with("/query_range") {
+                let (start, end) = (req.time_param("start").unwrap(), req.time_param("end").unwrap());
+                let limit: usize = req.param("limit").unwrap().parse().unwrap();
+                return Some(page(&served.lock().unwrap(), start, end, limit));
+            }
+            Some(Reply::text(404, "404 page not found"))
+        });
+        GrowingLoki { server, all: entries(), live }
+    }
+
+    /// Adds the sample's entries `range`, stamped from `t0` on, a microsecond apart.
+    pub(crate) fn add(&self, range: std::ops::Range<usize>, t0: i64) {
+        let mut live = self.live.lock().unwrap();
+        for (i, (l, e)) in self.all[range].iter().enumerate() {
+            live.push((l.clone(), Entry { ts: t0 + i as i64 * 1000, line: e.line.clone() }));
+        }
+    }
+}

@@ -47,6 +47,39 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Event>) -> WorkerMsg {
     }
 }
 
+/// The index job's summary once it follows (it must not end before).
+async fn following(rx: &mut mpsc::UnboundedReceiver<Event>) -> String {
+    loop {
+        match next(rx).await {
+            WorkerMsg::IndexFollowing(s) => return s,
+            WorkerMsg::IndexDone(r) => panic!("ended before following: {r:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// The next update line while following, and how many progress events came before it.
+async fn next_update(rx: &mut mpsc::UnboundedReceiver<Event>) -> (String, usize) {
+    let mut events = 0;
+    loop {
+        match next(rx).await {
+            WorkerMsg::IndexUpdate(u) => return (u, events),
+            WorkerMsg::Index(_) => events += 1,
+            WorkerMsg::IndexDone(r) => panic!("ended while following: {r:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// How the index job ended, after the cancel flag was set.
+async fn ended(rx: &mut mpsc::UnboundedReceiver<Event>) -> Result<String, String> {
+    loop {
+        if let WorkerMsg::IndexDone(r) = next(rx).await {
+            return r;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_streams_its_steps_and_answer_to_the_app() {
     let s = MockLlm::start().await;
@@ -133,35 +166,15 @@ async fn the_index_job_follows_a_growing_file() {
         std::fs::read_to_string(datasets().join("hdfs/HDFS_2k.log")).unwrap().lines().map(|l| format!("{l}\n")).collect();
     let input = d.path().join("hdfs.log");
     std::fs::write(&input, lines[..500].concat()).unwrap();
-    let mut cfg = Config::default();
-    cfg.app = "hdfs".into();
-    cfg.paths.datasets = Some(datasets());
-    cfg.paths.storage = Some(d.path().join("st"));
     let job = IndexJob { input: Some(input.clone()), offline: true, follow: true, ..IndexJob::new("hdfs") };
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    indexing::spawn(Arc::new(cfg), job, cancel.clone(), tx);
-    loop {
-        match next(&mut rx).await {
-            WorkerMsg::IndexFollowing(s) => {
-                assert!(s.contains("500 lines") && s.contains("following"), "{s}");
-                break;
-            }
-            WorkerMsg::IndexDone(r) => panic!("ended before following: {r:?}"),
-            _ => {}
-        }
-    }
+    indexing::spawn(Arc::new(index_config("hdfs", d.path())), job, cancel.clone(), tx);
+    let s = following(&mut rx).await;
+    assert!(s.contains("500 lines") && s.contains("following"), "{s}");
     let bm25_built = std::fs::metadata(d.path().join("st/hdfs/bm25.json")).unwrap().modified().unwrap();
     std::fs::OpenOptions::new().append(true).open(&input).unwrap().write_all(lines[500..1000].concat().as_bytes()).unwrap();
-    let mut read_events = 0;
-    let update = loop {
-        match next(&mut rx).await {
-            WorkerMsg::IndexUpdate(u) => break u,
-            WorkerMsg::Index(_) => read_events += 1,
-            WorkerMsg::IndexDone(r) => panic!("ended while following: {r:?}"),
-            _ => {}
-        }
-    };
+    let (update, read_events) = next_update(&mut rx).await;
     assert!(update.contains("500 new lines") && update.contains("1000 lines in all"), "{update}");
     assert!(read_events > 0, "the phases of the update show on the screen");
     // The knowledge on disk holds the appended lines (the BM25 index too).
@@ -170,13 +183,17 @@ async fn the_index_job_follows_a_growing_file() {
     let bm25 = std::fs::metadata(d.path().join("st/hdfs/bm25.json")).unwrap().modified().unwrap();
     assert!(bm25 > bm25_built, "the lexical index was rebuilt for the update");
     cancel.store(true, Ordering::Relaxed);
-    let end = loop {
-        if let WorkerMsg::IndexDone(r) = next(&mut rx).await {
-            break r;
-        }
-    };
-    let end = end.expect("a normal end");
+    let end = ended(&mut rx).await.expect("a normal end");
     assert!(end.contains("1 update, stopped"), "{end}");
+}
+
+/// A config for an index job of `app` with its storage under `dir`.
+fn index_config(app: &str, dir: &std::path::Path) -> Config {
+    let mut cfg = Config::default();
+    cfg.app = app.into();
+    cfg.paths.datasets = Some(datasets());
+    cfg.paths.storage = Some(dir.join("st"));
+    cfg
 }
 
 /// The indexing screen's job from Loki (`index --tui --from-loki --follow`):
@@ -184,79 +201,32 @@ async fn the_index_job_follows_a_growing_file() {
 /// the first look builds the knowledge, a later one indexes what arrived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_job_pulls_from_loki_and_follows_it() {
-    use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use crate::index_loki::{entries, page};
-    use crate::loki_server::{LokiServer, Reply};
+    use crate::index_loki::{GrowingLoki, now_ns};
     use logcopilot::tui::indexing::{self, IndexJob, LokiPull};
 
-    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
-    let all = entries();
-    let t0 = now() - 60_000_000_000;
-    let live = Arc::new(Mutex::new(Vec::new()));
-    for (i, (l, e)) in all[..500].iter().enumerate() {
-        let mut e = e.clone();
-        e.ts = t0 + i as i64 * 1000;
-        live.lock().unwrap().push((l.clone(), e));
-    }
-    let server = LokiServer::start().await;
-    let served = live.clone();
-    server.script(move |req| {
-        if req.path.ends_with("/query_range") {
-            let (start, end) = (req.time_param("start").unwrap(), req.time_param("end").unwrap());
-            let limit: usize = req.param("limit").unwrap().parse().unwrap();
-            return Some(page(&served.lock().unwrap(), start, end, limit));
-        }
-        Some(Reply::text(404, "404 page not found"))
-    });
+    let loki = GrowingLoki::start().await;
+    loki.add(0..500, now_ns() - 60_000_000_000);
     let d = tempfile::tempdir().unwrap();
-    let mut cfg = Config::default();
-    cfg.app = "openssh".into();
-    cfg.paths.datasets = Some(datasets());
-    cfg.paths.storage = Some(d.path().join("st"));
     let pull = LokiPull {
         selector: r#"{app="openssh"}"#.into(),
-        base_url: Some(server.url.clone()),
-        start_ns: now() - 600_000_000_000,
+        base_url: Some(loki.server.url.clone()),
+        start_ns: now_ns() - 600_000_000_000,
         end_ns: None,
         every: Duration::from_millis(500),
     };
     let job = IndexJob { offline: true, follow: true, from_loki: Some(pull), ..IndexJob::new("openssh") };
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    indexing::spawn(Arc::new(cfg), job, cancel.clone(), tx);
-    loop {
-        match next(&mut rx).await {
-            WorkerMsg::IndexFollowing(s) => {
-                assert!(s.contains("pulled 500 entries") && s.contains("500 lines in all") && s.contains("following"), "{s}");
-                break;
-            }
-            WorkerMsg::IndexDone(r) => panic!("ended before following: {r:?}"),
-            _ => {}
-        }
-    }
-    let t1 = now();
-    for (i, (l, e)) in all[500..1000].iter().enumerate() {
-        let mut e = e.clone();
-        e.ts = t1 + i as i64;
-        live.lock().unwrap().push((l.clone(), e));
-    }
-    let update = loop {
-        match next(&mut rx).await {
-            WorkerMsg::IndexUpdate(u) => break u,
-            WorkerMsg::IndexDone(r) => panic!("ended while following: {r:?}"),
-            _ => {}
-        }
-    };
+    indexing::spawn(Arc::new(index_config("openssh", d.path())), job, cancel.clone(), tx);
+    let s = following(&mut rx).await;
+    assert!(s.contains("pulled 500 entries") && s.contains("500 lines in all") && s.contains("following"), "{s}");
+    loki.add(500..1000, now_ns());
+    let (update, _) = next_update(&mut rx).await;
     assert!(update.contains("+500 entries from Loki") && update.contains("500 lines indexed"), "{update}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("st/openssh/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["stats"]["lines"], 1000);
     cancel.store(true, Ordering::Relaxed);
-    let end = loop {
-        if let WorkerMsg::IndexDone(r) = next(&mut rx).await {
-            break r;
-        }
-    };
-    assert!(end.expect("a normal end").contains("1 update, stopped"));
+    assert!(ended(&mut rx).await.expect("a normal end").contains("1 update, stopped"));
 }

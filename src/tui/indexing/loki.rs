@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{FOLLOWING, IndexJob, LokiPull};
+use super::{IndexJob, LokiPull};
 use crate::config::{self, Config};
 use crate::dataset::Dataset;
 use crate::dataset::timestamp::{Zone, rfc3339};
 use crate::index::follow;
 use crate::index::from_loki::{LokiSource, loki_extras, pull_to_spool};
 use crate::index::job::Plan;
-use crate::index::{EnrichOptions, IndexEvent};
+use crate::index::IndexEvent;
 use crate::loki::LokiClient;
 use crate::loki::pull::PullOptions;
 use crate::storage::AppStore;
@@ -42,21 +42,8 @@ pub(super) fn run(cfg: &Config, job: &IndexJob, pull: &LokiPull, cancel: &Atomic
     };
     let store = AppStore::new(&paths.storage, &job.app);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start a runtime: {e}"))?;
-    let zone = Zone::parse(&cfg.ui.time_zone).unwrap_or_else(|_| Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
-    let offline = job.offline || job.follow;
-    let (client_llm, reason) = match (offline, crate::llm::LlmClient::from_config(cfg)) {
-        (true, _) if job.follow => (None, FOLLOWING.to_owned()),
-        (true, _) => (None, "offline".to_owned()),
-        (false, Ok(Some(c))) => (Some(c), String::new()),
-        (false, Ok(None)) => (None, crate::llm::NO_ENDPOINT.to_owned()),
-        (false, Err(e)) => (None, e.to_string()),
-    };
-    let opts = EnrichOptions {
-        chat_model: cfg.llm.chat_model.clone(),
-        embedding_batch_size: cfg.llm.embedding_batch_size,
-        concurrency: cfg.llm.concurrency,
-        offline_reason: reason,
-    };
+    let zone = cfg.zone();
+    let (client_llm, opts) = super::enrich_setup(cfg, job);
     let mut plan: Option<Plan> = None;
     let mut first: Option<String> = None;
     let mut updates = 0usize;

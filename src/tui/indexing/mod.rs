@@ -130,19 +130,7 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
         let _ = out.send(Event::Worker(WorkerMsg::Index(e)));
     };
     let (k, mut plan, mut summary, seen) = build(cfg, job, &send, cancel)?;
-    let (client, reason) = match (job.offline || job.follow, crate::llm::LlmClient::from_config(cfg)) {
-        (true, _) if job.follow => (None, FOLLOWING.to_owned()),
-        (true, _) => (None, "offline".to_owned()),
-        (false, Ok(Some(c))) => (Some(c), String::new()),
-        (false, Ok(None)) => (None, crate::llm::NO_ENDPOINT.to_owned()),
-        (false, Err(e)) => (None, e.to_string()),
-    };
-    let opts = EnrichOptions {
-        chat_model: cfg.llm.chat_model.clone(),
-        embedding_batch_size: cfg.llm.embedding_batch_size,
-        concurrency: cfg.llm.concurrency,
-        offline_reason: reason,
-    };
+    let (client, opts) = enrich_setup(cfg, job);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -166,7 +154,7 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
     let _ = out.send(Event::Worker(WorkerMsg::IndexFollowing(format!("{summary}; following {}", plan.input.display()))));
     let path = plan.input.clone();
     let store = plan.store.clone();
-    let zone = crate::dataset::timestamp::Zone::parse(&cfg.ui.time_zone).unwrap_or_else(|_| crate::dataset::timestamp::Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("0 is a valid offset")));
+    let zone = cfg.zone();
     let n = follow::follow_file(&mut plan, seen, Duration::from_secs(1), cancel, &send, &mut |u| {
         let line = format!("{} {}", crate::tui::timefmt::format(zone, crate::tui::app::now_ns(), "%H:%M:%S"), u.describe(&job.app, &path));
         if let follow::FollowUpdate::Indexed { knowledge, .. } = &u {
@@ -178,6 +166,25 @@ fn run_job(cfg: &Config, job: &IndexJob, cancel: &AtomicBool, out: &UnboundedSen
     })
     .map_err(|e| format!("following {} stopped: {e:#}", path.display()))?;
     Ok(format!("{summary}; followed {}: {}, stopped", path.display(), n_updates(n)))
+}
+
+/// The model for the LLM phases (none when offline, following, or not
+/// configured: the reason goes in the options) and the phases' options.
+fn enrich_setup(cfg: &Config, job: &IndexJob) -> (Option<crate::llm::LlmClient>, EnrichOptions) {
+    let (client, reason) = match (job.offline || job.follow, crate::llm::LlmClient::from_config(cfg)) {
+        (true, _) if job.follow => (None, FOLLOWING.to_owned()),
+        (true, _) => (None, "offline".to_owned()),
+        (false, Ok(Some(c))) => (Some(c), String::new()),
+        (false, Ok(None)) => (None, crate::llm::NO_ENDPOINT.to_owned()),
+        (false, Err(e)) => (None, e.to_string()),
+    };
+    let opts = EnrichOptions {
+        chat_model: cfg.llm.chat_model.clone(),
+        embedding_batch_size: cfg.llm.embedding_batch_size,
+        concurrency: cfg.llm.concurrency,
+        offline_reason: reason,
+    };
+    (client, opts)
 }
 
 /// `1 update`, `2 updates`.
