@@ -199,12 +199,7 @@ def write_jsonsvc(rng, n_lines):
             continue
         line = json.dumps(obj)
         rows.append((line, ts, level, service, msg, eid))
-    with open(os.path.join(out_dir, "jsonsvc.log"), "w", newline="\n") as f:
-        for r in rows:
-            f.write(r[0] + "\n")
-    write_truth(out_dir, "jsonsvc", JSON_TEMPLATES, texts, rows, ["Time", "Level", "Service"])
-    with open(os.path.join(out_dir, "dataset.toml"), "w") as f:
-        f.write(JSON_TOML)
+    write_dataset(out_dir, "jsonsvc", JSON_TEMPLATES, texts, rows, ["Time", "Level", "Service"], JSON_TOML)
 
 
 JSON_TOML = '''# Written by datasets/gen_structured.py (synthetic; do not edit by hand).
@@ -334,12 +329,7 @@ def write_logfmtsvc(rng, n_lines):
             continue
         line = " ".join(f"{k}={logfmt_value(v)}" for k, v in pairs)
         rows.append((line, ts, level, comp, msg, eid))
-    with open(os.path.join(out_dir, "logfmtsvc.log"), "w", newline="\n") as f:
-        for r in rows:
-            f.write(r[0] + "\n")
-    write_truth(out_dir, "logfmtsvc", LOGFMT_TEMPLATES, texts, rows, ["Time", "Level", "Component"])
-    with open(os.path.join(out_dir, "dataset.toml"), "w") as f:
-        f.write(LOGFMT_TOML)
+    write_dataset(out_dir, "logfmtsvc", LOGFMT_TEMPLATES, texts, rows, ["Time", "Level", "Component"], LOGFMT_TOML)
 
 
 LOGFMT_TOML = '''# Written by datasets/gen_structured.py (synthetic; do not edit by hand).
@@ -355,6 +345,16 @@ timestamp_format = "unix_ms"
 level_field = "level"
 label_fields = ["component"]
 '''
+
+
+def write_dataset(out_dir, app, templates, texts, rows, header_fields, toml):
+    """The log, its ground truth and templates, and dataset.toml."""
+    with open(os.path.join(out_dir, f"{app}.log"), "w", newline="\n") as f:
+        for r in rows:
+            f.write(r[0] + "\n")
+    write_truth(out_dir, app, templates, texts, rows, header_fields)
+    with open(os.path.join(out_dir, "dataset.toml"), "w") as f:
+        f.write(toml)
 
 
 def write_truth(out_dir, app, templates, texts, rows, header_fields):

@@ -155,7 +155,7 @@ fn print_pull(app: &str, selector: &str, r: &PullReport) {
 }
 
 fn print_extras(pf: &LokiPatternsFile, ff: &LokiFieldsFile) {
-    if pf.offered {
+    if pf.fetch.offered {
         let matched = pf.patterns.iter().filter(|p| !p.our_templates.is_empty()).count();
         println!(
             "  Loki's patterns (its own mining):  {} ({matched} match one of our templates; {} of ours match none); kept in loki_patterns.json",
@@ -176,12 +176,12 @@ fn print_extras(pf: &LokiPatternsFile, ff: &LokiFieldsFile) {
             println!("    {:>7} {:<8} {text}", p.total, ours);
         }
     } else {
-        println!("  Loki's patterns: {}", pf.note.as_deref().unwrap_or("not offered"));
+        println!("  Loki's patterns: {}", pf.fetch.note.as_deref().unwrap_or("not offered"));
     }
-    if ff.offered {
+    if ff.fetch.offered {
         let known = ff.fields.iter().filter(|f| f.ours.is_some()).count();
         println!("  Loki's detected fields:            {} ({known} known to us as labels, fields or slots); kept in loki_fields.json", ff.fields.len());
     } else {
-        println!("  Loki's detected fields: {}", ff.note.as_deref().unwrap_or("not offered"));
+        println!("  Loki's detected fields: {}", ff.fetch.note.as_deref().unwrap_or("not offered"));
     }
 }

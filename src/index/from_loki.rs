@@ -14,7 +14,7 @@ use crate::dataset::timestamp::rfc3339;
 use crate::knowledge::Knowledge;
 use crate::loki::LokiClient;
 use crate::loki::pull::{Cursor, PullError, PullOptions, PullStats, Pulled, pull};
-use crate::storage::loki::{LokiField, LokiFieldsFile, LokiPattern, LokiPatternsFile, PULL_VERSION, PullState};
+use crate::storage::loki::{LokiFetch, LokiField, LokiFieldsFile, LokiPattern, LokiPatternsFile, PULL_VERSION, PullState};
 use crate::storage::{AppStore, StorageError};
 
 /// Why a pull could not run or stopped.
@@ -172,21 +172,20 @@ pub async fn loki_extras(
     k: &Knowledge,
 ) -> Result<(LokiPatternsFile, LokiFieldsFile), StorageError> {
     let (start, end, fetched_at) = (rfc3339(start_ns), rfc3339(end_ns), now());
-    let mut pf = LokiPatternsFile {
+    let fetch = LokiFetch {
         schema_version: 1,
         app: ds.name.clone(),
         selector: selector.to_owned(),
-        start: start.clone(),
-        end: end.clone(),
-        fetched_at: fetched_at.clone(),
+        start,
+        end,
+        fetched_at,
         offered: false,
         note: None,
-        patterns: Vec::new(),
-        templates_without_pattern: Vec::new(),
     };
+    let mut pf = LokiPatternsFile { fetch: fetch.clone(), patterns: Vec::new(), templates_without_pattern: Vec::new() };
     match client.patterns(selector, start_ns, end_ns, None).await {
         Ok(ps) => {
-            pf.offered = true;
+            pf.fetch.offered = true;
             let mut matched = std::collections::BTreeSet::new();
             for p in ps {
                 let re = pattern_regex(&p.pattern);
@@ -209,27 +208,16 @@ pub async fn loki_extras(
             pf.templates_without_pattern =
                 k.templates.iter().filter(|t| t.count > 0 && !matched.contains(&t.id)).map(|t| t.id.clone()).collect();
         }
-        Err(e) => pf.note = Some(unavailable(&e)),
+        Err(e) => pf.fetch.note = Some(unavailable(&e)),
     }
-    let mut ff = LokiFieldsFile {
-        schema_version: 1,
-        app: ds.name.clone(),
-        selector: selector.to_owned(),
-        start,
-        end,
-        fetched_at,
-        offered: false,
-        note: None,
-        fields: Vec::new(),
-        ours_not_detected: Vec::new(),
-    };
+    let mut ff = LokiFieldsFile { fetch, fields: Vec::new(), ours_not_detected: Vec::new() };
     let our_fields: std::collections::BTreeSet<&str> =
         k.params.iter().flat_map(|tp| tp.params.iter().filter(|p| p.field).map(|p| p.name.as_str())).collect();
     let our_slots: std::collections::BTreeSet<&str> =
         k.params.iter().flat_map(|tp| tp.params.iter().filter(|p| !p.field).map(|p| p.name.as_str())).collect();
     match client.detected_fields(selector, start_ns, end_ns).await {
         Ok(fs) => {
-            ff.offered = true;
+            ff.fetch.offered = true;
             for f in fs {
                 let ours = if ds.labels.iter().any(|(n, _)| *n == f.label) {
                     Some("label")
@@ -251,7 +239,7 @@ pub async fn loki_extras(
             ff.ours_not_detected =
                 our_fields.iter().filter(|n| !ff.fields.iter().any(|f| f.label == **n)).map(|n| n.to_string()).collect();
         }
-        Err(e) => ff.note = Some(unavailable(&e)),
+        Err(e) => ff.fetch.note = Some(unavailable(&e)),
     }
     store.write_loki_patterns(&pf)?;
     store.write_loki_fields(&ff)?;

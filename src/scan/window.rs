@@ -179,16 +179,21 @@ mod tests {
 
     #[test]
     fn a_busy_window_is_sampled_rare_and_alarming_lines_first() {
-        let mut w = WindowAcc::new(0, 0, 100, 20);
-        for i in 0..5000u64 {
-            let (t, level, line) = match i {
-                1234 => (Some(7), 3, "rare template seven".to_owned()),
-                4000 => (None, 0, "a line of no template".to_owned()),
-                i if i % 1000 == 999 => (Some(2), WARN + 1, format!("error {i}")),
-                i => (Some(1), 3, format!("routine {i}")),
-            };
-            w.add(i as i64, &line, LineClass { template: t, level });
-        }
+        // 5,000 routine lines, one of a rare template, one of none, five errors.
+        let fill = || {
+            let mut w = WindowAcc::new(0, 0, 100, 20);
+            for i in 0..5000u64 {
+                let (t, level, line) = match i {
+                    1234 => (Some(7), 3, "rare template seven".to_owned()),
+                    4000 => (None, 0, "a line of no template".to_owned()),
+                    i if i % 1000 == 999 => (Some(2), WARN + 1, format!("error {i}")),
+                    i => (Some(1), 3, format!("routine {i}")),
+                };
+                w.add(i as i64, &line, LineClass { template: t, level });
+            }
+            w
+        };
+        let w = fill();
         assert_eq!(w.lines(), 5000);
         let s = w.select(20, &c(), 10_000);
         assert_eq!(s.sent.len(), 20);
@@ -199,17 +204,7 @@ mod tests {
         assert!(pos.len() >= 13 && pos.windows(2).all(|p| p[0] < p[1]), "in order, spread: {pos:?}");
         assert!(pos.last().copied().unwrap_or(0) > 3000, "spread over the window: {pos:?}");
         // Deterministic.
-        let mut again = WindowAcc::new(0, 0, 100, 20);
-        for i in 0..5000u64 {
-            let (t, level, line) = match i {
-                1234 => (Some(7), 3, "rare template seven".to_owned()),
-                4000 => (None, 0, "a line of no template".to_owned()),
-                i if i % 1000 == 999 => (Some(2), WARN + 1, format!("error {i}")),
-                i => (Some(1), 3, format!("routine {i}")),
-            };
-            again.add(i as i64, &line, LineClass { template: t, level });
-        }
-        assert_eq!(again.select(20, &c(), 10_000), s);
+        assert_eq!(fill().select(20, &c(), 10_000), s);
     }
 
     #[test]

@@ -59,20 +59,27 @@ pub struct LokiPattern {
     pub our_count: u64,
 }
 
-/// `loki_patterns.json`.
+/// What both Loki files say of where they come from (flattened into each).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LokiPatternsFile {
+pub struct LokiFetch {
     pub schema_version: u32,
     pub app: String,
     pub selector: String,
     pub start: String,
     pub end: String,
     pub fetched_at: String,
-    /// False when the Loki does not offer patterns (404, or no pattern ingester).
+    /// False when the Loki does not offer it (404, or no pattern ingester).
     pub offered: bool,
     /// Why not, or what went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// `loki_patterns.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LokiPatternsFile {
+    #[serde(flatten)]
+    pub fetch: LokiFetch,
     pub patterns: Vec<LokiPattern>,
     /// Our templates (with lines) that no pattern of Loki's matches.
     pub templates_without_pattern: Vec<String>,
@@ -95,15 +102,8 @@ pub struct LokiField {
 /// `loki_fields.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LokiFieldsFile {
-    pub schema_version: u32,
-    pub app: String,
-    pub selector: String,
-    pub start: String,
-    pub end: String,
-    pub fetched_at: String,
-    pub offered: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[serde(flatten)]
+    pub fetch: LokiFetch,
     pub fields: Vec<LokiField>,
     /// Our structured fields Loki does not list.
     pub ours_not_detected: Vec<String>,

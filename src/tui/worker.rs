@@ -331,7 +331,7 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     tokio::spawn(async move {
                         let (storage, app) = (c.storage.clone(), c.app.clone());
                         let (k, loki) = tokio::task::spawn_blocking(move || {
-                            let loki = AppStore::new(&storage, &app).loki_patterns().filter(|f| f.offered).map(|f| f.patterns);
+                            let loki = AppStore::new(&storage, &app).loki_patterns().filter(|f| f.fetch.offered).map(|f| f.patterns);
                             (knowledge(&storage, &app), loki.unwrap_or_default())
                         })
                         .await

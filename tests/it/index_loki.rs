@@ -138,12 +138,12 @@ async fn knowledge_from_loki_equals_indexing_the_file() {
     let (pf, ff) = loki_extras(&client, &store, &Dataset::load(&datasets(), "openssh").unwrap(), selector, first.start_ns, second.end_ns, &k)
         .await
         .unwrap();
-    assert!(pf.offered && pf.patterns.len() > 10, "{pf:?}");
+    assert!(pf.fetch.offered && pf.patterns.len() > 10, "{pf:?}");
     let disconnect = pf.patterns.iter().find(|p| p.pattern.contains("Received disconnect from <_> 11: Bye Bye [preauth]")).unwrap();
     assert_eq!(disconnect.our_templates.len(), 1, "{disconnect:?}");
     let ours = k.templates.iter().find(|t| t.id == disconnect.our_templates[0]).unwrap();
     assert!(ours.text.contains("Received disconnect from"), "{}", ours.text);
-    assert!(!ff.offered && ff.note.as_deref().unwrap_or("").contains("404"), "{ff:?}");
+    assert!(!ff.fetch.offered && ff.fetch.note.as_deref().unwrap_or("").contains("404"), "{ff:?}");
     let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(store.path("loki_patterns.json")).unwrap()).unwrap();
     assert_eq!(stored["patterns"].as_array().unwrap().len(), pf.patterns.len());
     assert!(store.path("loki_fields.json").is_file());

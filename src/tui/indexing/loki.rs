@@ -101,7 +101,7 @@ pub(super) fn run(cfg: &Config, job: &IndexJob, pull: &LokiPull, cancel: &Atomic
                 .block_on(crate::index::enrich::run(llm, &store, &job.app, &k, &opts, &send, cancel))
                 .map_err(|f| format!("{}: {} (finished items are kept)", job.app, f.error))?;
             let live = k.templates.iter().filter(|t| t.count > 0).count();
-            let patterns = if pf.offered { format!("{} Loki patterns", pf.patterns.len()) } else { "Loki offers no patterns".to_owned() };
+            let patterns = if pf.fetch.offered { format!("{} Loki patterns", pf.patterns.len()) } else { "Loki offers no patterns".to_owned() };
             if first.is_none() {
                 let bm25 = r.lexical.map(|(docs, _)| format!("; BM25 over {docs} documents")).unwrap_or_default();
                 first = Some(format!(

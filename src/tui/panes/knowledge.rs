@@ -8,6 +8,7 @@ use std::cell::Cell;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -167,11 +168,8 @@ impl KnowledgePane {
                 let first = t.text.lines().next().unwrap_or("");
                 // The document text starts with its kind and id; drop them.
                 let first = first.split_once(": ").map_or(first, |(_, rest)| rest);
-                let text = crate::terminal::sanitize(first);
                 let head = format!("{} {:<idw$} {:.3} ", if sel { '▸' } else { ' ' }, ellipsize(&t.id, idw), t.score);
-                let rest = (inner.width as usize).saturating_sub(head.chars().count());
-                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::raw(ellipsize(&text, rest))]);
-                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
+                row(head, first, Style::default(), sel, inner.width, cx)
             })
             .collect();
         f.render_widget(Paragraph::new(lines), inner);
@@ -235,6 +233,7 @@ impl KnowledgePane {
         text
     }
 
+    /// Our templates, then Loki's patterns (marked `loki`, dimmed).
     fn draw_list(&self, f: &mut Frame, inner: Rect, cx: &DrawCx, templates: &[TemplateRecord]) {
         let h = inner.height as usize;
         self.page.set(h);
@@ -243,39 +242,19 @@ impl KnowledgePane {
         let idw = if self.loki.is_empty() { idw } else { idw.max(4) };
         let cw = templates.first().map_or(1, |t| t.count.to_string().len());
         let cw = self.loki.first().map_or(cw, |p| cw.max(p.total.to_string().len()));
-        let lines: Vec<Line> = templates
-            .iter()
+        let ours = templates.iter().map(|t| (t.id.as_str(), t.count, t.text.as_str(), Style::default()));
+        let lokis = self.loki.iter().map(|p| ("loki", p.total, p.pattern.as_str(), cx.theme.dim()));
+        let lines: Vec<Line> = ours
+            .chain(lokis)
             .enumerate()
             .skip(off)
             .take(h)
-            .map(|(i, t)| {
+            .map(|(i, (id, count, text, style))| {
                 let sel = i == self.selected;
-                let text = crate::terminal::sanitize(&t.text);
-                let head = format!("{} {:<idw$} {:>cw$} ", if sel { '▸' } else { ' ' }, ellipsize(&t.id, idw), t.count);
-                let rest = (inner.width as usize).saturating_sub(head.chars().count());
-                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::raw(ellipsize(&text, rest))]);
-                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
+                let head = format!("{} {:<idw$} {count:>cw$} ", if sel { '▸' } else { ' ' }, ellipsize(id, idw));
+                row(head, text, style, sel, inner.width, cx)
             })
             .collect();
-        // Loki's patterns after ours, marked as Loki's.
-        let n = templates.len();
-        let loki: Vec<Line> = self
-            .loki
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (n + i, p))
-            .skip(off.saturating_sub(n))
-            .take(h.saturating_sub(lines.len()))
-            .map(|(i, p)| {
-                let sel = i == self.selected;
-                let text = crate::terminal::sanitize(&p.pattern);
-                let head = format!("{} {:<idw$} {:>cw$} ", if sel { '▸' } else { ' ' }, ellipsize("loki", idw), p.total);
-                let rest = (inner.width as usize).saturating_sub(head.chars().count());
-                let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::styled(ellipsize(&text, rest), cx.theme.dim())]);
-                if sel && cx.focused { line.style(cx.theme.selected()) } else { line }
-            })
-            .collect();
-        let lines: Vec<Line> = lines.into_iter().chain(loki).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
 
@@ -288,6 +267,15 @@ impl KnowledgePane {
         let lines: Vec<Line> = rows.into_iter().skip(top).take(h).map(Line::from).collect();
         f.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+/// One list row: the dimmed head (marker, id, number), then the text cut to
+/// the width (control sequences stripped), highlighted when selected.
+fn row(head: String, text: &str, style: Style, selected: bool, width: u16, cx: &DrawCx) -> Line<'static> {
+    let rest = (width as usize).saturating_sub(head.chars().count());
+    let text = ellipsize(&crate::terminal::sanitize(text), rest);
+    let line = Line::from(vec![Span::styled(head, cx.theme.dim()), Span::styled(text, style)]);
+    if selected && cx.focused { line.style(cx.theme.selected()) } else { line }
 }
 
 /// A LogQL query for the lines of one of Loki's patterns (`<_>` parts):
