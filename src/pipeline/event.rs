@@ -171,7 +171,11 @@ pub enum PipelineEvent {
     ConfirmationNeeded { reason: String, narrowed_start_ns: i64, narrowed_end_ns: i64 },
     Executed {
         attempt: u32,
+        /// The query as run (`$__range` filled in).
         logql: String,
+        /// The query as planned (with `$__range`, which makes it an instant
+        /// query over the window): what to rerun it by.
+        planned: String,
         backend: String,
         ms: u64,
         rows: usize,
@@ -237,6 +241,7 @@ mod tests {
         let e = PipelineEvent::Executed {
             attempt: 1,
             logql: "{a=\"b\"}".into(),
+            planned: "{a=\"b\"}".into(),
             backend: "embedded".into(),
             ms: 3,
             rows: 205,

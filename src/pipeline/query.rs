@@ -133,6 +133,7 @@ impl Run<'_> {
         self.emit(PipelineEvent::Executed {
             attempt,
             logql: logql.clone(),
+            planned: plan.logql.clone(),
             backend: ctx.backend.name().to_owned(),
             ms,
             rows: result.len(),

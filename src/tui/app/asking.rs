@@ -98,10 +98,9 @@ impl App {
             // the pipeline did (one instant query over the window).
             PipelineEvent::Candidate { logql, .. } => self.editor.set_text(&logql),
             PipelineEvent::ConfirmationNeeded { reason, .. } => self.overlay = Overlay::Confirm(reason),
-            PipelineEvent::Executed { logql, ms, result, .. } => {
-                if !renders_as(self.editor.text(), &logql) {
-                    self.editor.set_text(&logql);
-                }
+            // The planned text, so Ctrl-R runs it as the pipeline did.
+            PipelineEvent::Executed { logql, planned, ms, result, .. } => {
+                self.editor.set_text(&planned);
                 self.show_result(&logql, Ok(&result), Duration::from_millis(ms));
             }
             PipelineEvent::ExecutionFailed { logql, error, .. } => {
@@ -215,30 +214,3 @@ fn one_line(q: &str) -> String {
     if flat.chars().count() > 200 { format!("{}…", flat.chars().take(200).collect::<String>()) } else { flat }
 }
 
-/// Whether `run` is `text` with each `$__range` written as one duration (the
-/// editor keeps the variable then).
-fn renders_as(text: &str, run: &str) -> bool {
-    use crate::pipeline::plan::RANGE_VAR;
-    let Some((head, _)) = text.split_once(RANGE_VAR) else { return text == run };
-    let Some(rest) = run.strip_prefix(head) else { return false };
-    let lit: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-    !lit.is_empty() && text.replace(RANGE_VAR, &lit) == run
-}
-
-#[cfg(test)]
-mod tests {
-    use super::renders_as;
-
-    #[test]
-    fn the_run_query_is_the_text_with_its_range_filled() {
-        let t = r#"sum(count_over_time({app="hdfs"} |= "x" [$__range]))"#;
-        assert!(renders_as(t, r#"sum(count_over_time({app="hdfs"} |= "x" [1d13h44m4s]))"#));
-        assert!(!renders_as(t, r#"sum(count_over_time({app="hdfs"} |= "y" [1d13h44m4s]))"#));
-        assert!(!renders_as(t, r#"sum(count_over_time({app="hdfs"} |= "x" [5m]))) "#));
-        assert!(renders_as(r#"{app="hdfs"}"#, r#"{app="hdfs"}"#));
-        assert!(!renders_as(r#"{app="hdfs"}"#, r#"{app="x"}"#));
-        let two = "sum(rate({a=\"b\"} [$__range])) / sum(count_over_time({a=\"b\"} [$__range]))";
-        assert!(renders_as(two, "sum(rate({a=\"b\"} [1h])) / sum(count_over_time({a=\"b\"} [1h]))"));
-        assert!(!renders_as(two, "sum(rate({a=\"b\"} [1h])) / sum(count_over_time({a=\"b\"} [2h]))"));
-    }
-}
