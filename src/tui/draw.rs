@@ -25,7 +25,8 @@ pub fn draw(f: &mut Frame, app: &App) {
             _ if app.indexing.is_running() => format!("{} cancels · q back (keeps running)", keys.keys_for(&Action::Cancel)),
             _ => {
                 let follow = keys.key_for(&Action::Follow, false).map(|k| format!(" · {k} index and follow")).unwrap_or_default();
-                format!("Enter/{} back{follow}", keys.keys_for(&Action::Cancel))
+                let again = keys.key_for(&Action::OpenIndex, false).map(|k| format!(" · {k} index again")).unwrap_or_default();
+                format!("Enter/{} back{again}{follow}", keys.keys_for(&Action::Cancel))
             }
         };
         view::draw(f, body, &app.indexing, &hint, s.theme);

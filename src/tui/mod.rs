@@ -176,6 +176,12 @@ async fn event_loop(
         app.size = term.size()?;
         term.draw(app)?;
         last_draw = Instant::now();
+        // Jobs from the events just handled go out before waiting: a job
+        // pushed by a worker message (the knowledge reload after indexing)
+        // must not wait for the next key.
+        for j in app.take_jobs() {
+            let _ = jobs.send(j);
+        }
         // Wait for something to happen (the tick only while a clock runs).
         tokio::select! {
             ev = rx.recv() => match ev {

@@ -86,8 +86,9 @@ fn type_text(a: &mut App, s: &str) {
     }
 }
 
-/// Replaces the editor's text by typing it.
+/// Replaces the editor's text by typing it (the editor takes the focus).
 fn set_query(a: &mut App, q: &str) {
+    a.focus = PaneId::Editor;
     a.handle(ctrl('a'), Instant::now());
     a.handle(ctrl('k'), Instant::now());
     type_text(a, q);
@@ -253,8 +254,26 @@ fn indexing_screen_running_and_done() {
     }
     a.handle(Event::Worker(WorkerMsg::IndexDone(Ok("hdfs: 20000 lines in 2.00 s, 16 templates".into()))), t);
     assert_eq!(a.take_jobs().len(), 1, "knowledge reloads after indexing");
+    // The first indexing goes on to the main screen by itself, its summary
+    // kept in the status bar.
+    assert_eq!(a.screen, Screen::Main);
+    let main = frame(&mut a, 80, 24).to_string();
+    assert!(main.contains("ready · hdfs: 20000 lines in 2.00 s, 16 templates"), "{main}");
+    // The index key shows it again, without starting a job.
+    a.handle(ctrl('g'), t);
+    assert_eq!(a.screen, Screen::Indexing);
+    assert!(a.take_jobs().is_empty(), "a finished indexing is shown, not redone");
     insta::assert_snapshot!("indexing_done", frame(&mut a, 80, 24));
     a.handle(key(KeyCode::Enter), t);
+    assert_eq!(a.screen, Screen::Main);
+    // The index key on the finished screen indexes again; that second
+    // indexing stays on its screen when done.
+    a.handle(ctrl('g'), t);
+    a.handle(ctrl('g'), t);
+    assert!(matches!(a.take_jobs().as_slice(), [Job::Index(_)]), "indexes again");
+    a.handle(Event::Worker(WorkerMsg::IndexDone(Ok("hdfs: up to date (20000 lines)".into()))), t);
+    assert_eq!(a.screen, Screen::Indexing, "only the first indexing goes back by itself");
+    a.handle(key(KeyCode::Esc), t);
     assert_eq!(a.screen, Screen::Main);
 }
 
@@ -549,7 +568,7 @@ fn a_pipeline_error_in_every_stage_keeps_the_screen_sane() {
         record: None,
     };
     a.handle(Event::Worker(WorkerMsg::Pipeline { id, event: P::Finished(Box::new(end)) }), Instant::now());
-    assert!(a.answer.text().starts_with("The question could not be answered: the loki backend failed"), "{}", a.answer.text());
+    assert!(a.answer.text().starts_with("Q: how many blocks were deleted?\n\nThe question could not be answered: the loki backend failed"), "{}", a.answer.text());
     assert!(a.knowledge.retrieved().is_none(), "nothing retrieved: the templates show again");
     insta::assert_snapshot!(frame(&mut a, 80, 24));
 }
@@ -790,9 +809,10 @@ fn keys_and_mouse_route_focus_and_scrolling() {
     assert!(a.quit, "q quits outside text panes");
     let mut a = ready_app();
     frame(&mut a, 80, 24);
+    assert_eq!(a.focus, PaneId::Question, "the TUI opens in the Question pane");
     type_text(&mut a, "q");
-    assert!(!a.quit, "q is text in the editor");
-    assert!(a.editor.text().ends_with('q'));
+    assert!(!a.quit, "q is text in the question pane");
+    assert_eq!(a.question.text(), "q");
     let click = |x, y| Event::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: x, row: y, modifiers: KeyModifiers::NONE });
     a.handle(click(60, 20), Instant::now());
     assert_eq!(a.focus, PaneId::Answer);

@@ -65,7 +65,7 @@ fn grouping_and_parsing_accuracy_on_12_systems() {
     let mut sum = 0.0;
     let mut failures = Vec::new();
     for (name, format, floor) in CASES {
-        let input = loghub().join(name).join(format!("{name}_2k.log"));
+        let input = loghub(name).join(format!("{name}_2k.log"));
         let out = dir.path().join(format!("{name}.csv"));
         let o = run(
             &[
@@ -75,7 +75,7 @@ fn grouping_and_parsing_accuracy_on_12_systems() {
             dir.path(),
         );
         assert!(o.status.success(), "{name}: {}", text(&o));
-        let truth = read(&loghub().join(name).join(format!("{name}_2k.log_structured.csv")));
+        let truth = read(&loghub(name).join(format!("{name}_2k.log_structured.csv")));
         let pred = read(&out);
         let (ga, pa) = score(&truth, &pred);
         sum += ga;

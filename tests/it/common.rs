@@ -9,9 +9,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// ../shared/datasets/loghub beside the checkout.
-pub fn loghub() -> PathBuf {
-    root().join("../shared/datasets/loghub")
+/// The folder of one Loghub system's sample and ground truth
+/// (`datasets/<app>/`, the app being the Loghub name in lower case).
+pub fn loghub(name: &str) -> PathBuf {
+    datasets().join(name.to_lowercase())
 }
 
 pub fn datasets() -> PathBuf {

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::common::{datasets, root};
 
 fn golden_dir() -> PathBuf {
-    root().join("../shared/loki-golden")
+    root().join("tests/data/loki-golden")
 }
 
 fn read_jsonl(name: &str) -> Vec<Value> {

@@ -11,10 +11,10 @@ fn fields_equal_loghub_structured_csv() {
     let mut checked = 0;
     for (name, app) in SYSTEMS {
         let ds = Dataset::load(&datasets(), app).unwrap_or_else(|e| panic!("{app}: {e}"));
-        let raw = std::fs::read(loghub().join(name).join(format!("{name}_2k.log"))).unwrap();
+        let raw = std::fs::read(loghub(name).join(format!("{name}_2k.log"))).unwrap();
         let text = String::from_utf8_lossy(&raw);
         let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).filter(|l| !l.is_empty()).collect();
-        let mut rdr = csv::Reader::from_path(loghub().join(name).join(format!("{name}_2k.log_structured.csv"))).unwrap();
+        let mut rdr = csv::Reader::from_path(loghub(name).join(format!("{name}_2k.log_structured.csv"))).unwrap();
         let headers = rdr.headers().unwrap().clone();
         let mut parser = LineParser::new(&ds);
         let mut p = Parsed::default();
@@ -42,7 +42,7 @@ fn fields_equal_loghub_structured_csv() {
 #[test]
 fn golden_loki_timestamps_and_labels() {
     // Every raw line the golden Loki returned gets the same timestamp and labels from our reader.
-    let golden = std::fs::read_to_string(crate::common::root().join("../shared/loki-golden/responses.jsonl")).unwrap();
+    let golden = std::fs::read_to_string(crate::common::root().join("tests/data/loki-golden/responses.jsonl")).unwrap();
     let apps = ["hdfs", "openssh", "openstack"];
     let sets: Vec<Dataset> = apps.iter().map(|a| Dataset::load(&datasets(), a).unwrap()).collect();
     let mut seen = 0;

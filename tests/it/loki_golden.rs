@@ -1,5 +1,5 @@
 //! The Loki client on a real Loki's recorded replies: every golden query
-//! (../shared/loki-golden/queries.jsonl) gives the recorded answer, and a
+//! (tests/data/loki-golden/queries.jsonl) gives the recorded answer, and a
 //! Loki at its defaults (api-samples.jsonl: service_name, detected_level,
 //! patterns, format_query, detected fields, volume, errors) parses.
 
@@ -17,7 +17,7 @@ async fn every_golden_query_gives_the_recorded_answer() {
     let client = client_for(&server.url, 0);
     let all = golden();
     let queries =
-        std::fs::read_to_string(crate::common::root().join("../shared/loki-golden/queries.jsonl"))
+        std::fs::read_to_string(crate::common::root().join("tests/data/loki-golden/queries.jsonl"))
             .unwrap();
     let mut checked = 0;
     for line in queries.lines().filter(|l| !l.trim().is_empty()) {

@@ -1,5 +1,5 @@
 //! A stand-in Loki for the client tests: an axum server on 127.0.0.1:0 that
-//! replays the golden replies of a real Loki (../shared/loki-golden:
+//! replays the golden replies of a real Loki (tests/data/loki-golden:
 //! responses.jsonl and api-samples.jsonl) matched on path and parameters, and
 //! lets a test script other behaviours (errors, delays, paging, pushes). It
 //! records every request it receives. Plain HTTP or TLS (optionally asking
@@ -151,7 +151,7 @@ fn scalar(v: &Value) -> String {
 
 /// Every golden reply: responses.jsonl (v01-v36) and api-samples.jsonl (d01-d17).
 pub fn golden() -> Vec<Golden> {
-    let dir = crate::common::root().join("../shared/loki-golden");
+    let dir = crate::common::root().join("tests/data/loki-golden");
     let mut out = Vec::new();
     let text = std::fs::read_to_string(dir.join("responses.jsonl")).expect("read responses.jsonl");
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

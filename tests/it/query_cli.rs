@@ -37,7 +37,7 @@ fn cmd(dir: &Path, args: &[&str]) -> Command {
 }
 
 fn golden_response(id: &str) -> Value {
-    let text = std::fs::read_to_string(super::common::root().join("../shared/loki-golden/responses.jsonl")).unwrap();
+    let text = std::fs::read_to_string(super::common::root().join("tests/data/loki-golden/responses.jsonl")).unwrap();
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         if v["id"] == id {

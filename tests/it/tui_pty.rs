@@ -139,19 +139,30 @@ fn types_a_query_and_a_question_and_finds_their_results_on_screen() {
     let args = ["--config", config.to_str().unwrap(), "--datasets", ds.to_str().unwrap(), "--storage", st.to_str().unwrap(), "--results", res.to_str().unwrap()];
     let mut p = spawn(&args, dir.path());
 
-    // No knowledge yet: the indexing screen opens by itself and indexes the sample.
-    let s = p.wait_for("Indexing hdfs · done");
-    assert!(s.contains("2,000 lines"), "{s}");
-    assert!(s.contains("skipped: no LLM endpoint configured"), "{s}");
+    // No knowledge yet: the indexing screen opens by itself, indexes the
+    // sample, and goes on to the main screen by itself, with the app's query
+    // already run over the sample's span and the summary in the status bar.
+    p.wait_for("Results · 1000 lines");
+    let s = p.wait_for("Knowledge · 16 templates");
     assert!(st.join("hdfs/manifest.json").is_file());
-    p.send(b"\r");
-
-    // The main screen, with the app's query already run over the sample's span.
-    let s = p.wait_for("Results · 1000 lines");
-    assert!(s.contains("Knowledge · 16 templates"), "{s}");
+    assert!(s.contains("Results · 1000 lines"), "{s}");
     assert!(s.contains("no Loki") && s.contains("no model"), "{s}");
+    assert!(s.contains("hdfs: 2000 lines in"), "the indexing summary in the status bar:\n{s}");
 
-    // Clear the editor (Ctrl-A, Ctrl-K), type a query, Ctrl-R.
+    // The focus is in the Question pane: a newcomer's first typed words are a
+    // question. Without a model the query builder answers, and the question,
+    // the steps, the query and its result show.
+    p.send(b"How many blocks were deleted?\r");
+    let s = p.wait_for("Answer: 263");
+    assert!(s.contains("Q: How many blocks were deleted?"), "the question stays above its answer:\n{s}");
+    assert!(s.contains("Knowledge · 8 retrieved"), "retrieved items replace the templates:\n{s}");
+    assert!(s.contains("Results · 1 series"), "the query ran:\n{s}");
+    assert!(s.contains(r#"|= "Deleting block blk_""#), "the query is in the editor:\n{s}");
+    let records = std::fs::read_dir(res.join("hdfs")).unwrap().count();
+    assert_eq!(records, 1, "the question's record is written");
+
+    // Tab to the editor, clear it (Ctrl-A, Ctrl-K), type a query, Ctrl-R.
+    p.send(b"\t");
     p.send(b"\x01\x0b");
     p.send(br#"{app="hdfs"} |= "Deleting block" |= "blk_-1""#);
     p.send(b"\x12");
@@ -174,16 +185,13 @@ fn types_a_query_and_a_question_and_finds_their_results_on_screen() {
     let used = p.cpu_ticks() - before;
     assert!(used <= 3, "{used} clock ticks of CPU in 2 s of idling");
 
-    // A question (Shift-Tab to the question pane, Enter): without a model the
-    // query builder answers, and the steps, the query and its result show.
-    p.send(b"\x1b[Z");
-    p.send(b"How many blocks were deleted?\r");
-    let s = p.wait_for("Answer: 263");
-    assert!(s.contains("Knowledge · 8 retrieved"), "retrieved items replace the templates:\n{s}");
-    assert!(s.contains("Results · 1 series"), "the query ran:\n{s}");
-    assert!(s.contains(r#"|= "Deleting block blk_""#), "the query is in the editor:\n{s}");
-    let records = std::fs::read_dir(res.join("hdfs")).unwrap().count();
-    assert_eq!(records, 1, "the question's record is written");
+    // The index key (Ctrl-G) shows the finished indexing again; Esc goes back.
+    p.send(b"\x07");
+    let s = p.wait_for("Indexing hdfs · done");
+    assert!(s.contains("2,000 lines"), "{s}");
+    assert!(s.contains("skipped: no LLM endpoint configured"), "{s}");
+    p.send(b"\x1b");
+    p.wait_for("Results · 25 lines");
 
     // Ctrl-C quits and gives the terminal back.
     p.send(b"\x03");

@@ -18,12 +18,12 @@ fn ok(src: &str) -> Expr {
 }
 
 /// `(id, query, Loki's answer)` for every record of a golden file in
-/// `../shared/loki-golden/` (beside the checkout) that sends a query. The
+/// `tests/data/loki-golden/` that sends a query. The
 /// answer is `Ok(())` when Loki accepted the query, `Err(text)` with its
 /// parse error otherwise.
 fn golden(file: &str) -> Vec<(String, String, Result<(), String>)> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/loki-golden")
+        .join("tests/data/loki-golden")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
@@ -118,7 +118,7 @@ fn selector_shapes() {
 #[test]
 fn every_golden_query_round_trips_through_the_printer() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/loki-golden/queries.jsonl");
+        .join("tests/data/loki-golden/queries.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut queries: Vec<(String, String)> = text
         .lines()

@@ -122,7 +122,7 @@ impl App {
     /// The answer pane while a question runs: the steps, then the answer so far.
     fn refresh_answer(&mut self) {
         let Some(run) = &self.asking else { return };
-        let mut t = format!("{}\n\n", one_line(&run.question));
+        let mut t = asked(&run.question);
         for s in &run.steps {
             t.push_str(s);
             t.push('\n');
@@ -141,7 +141,8 @@ impl App {
         if matches!(self.overlay, Overlay::Confirm(_)) {
             self.overlay = Overlay::None;
         }
-        let mut t = String::new();
+        // The question stays above its answer.
+        let mut t = asked(&run.question);
         match o.status {
             Status::Cancelled if o.answer.is_empty() => t.push_str("Cancelled."),
             Status::Failed => {
@@ -209,6 +210,11 @@ fn tokens(u: &Usage) -> String {
 }
 
 /// The question on one line, cut at 200 characters.
+/// The heading of the answer pane: the question asked, on one line.
+fn asked(q: &str) -> String {
+    format!("Q: {}\n\n", one_line(q))
+}
+
 fn one_line(q: &str) -> String {
     let flat: String = q.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() > 200 { format!("{}…", flat.chars().take(200).collect::<String>()) } else { flat }

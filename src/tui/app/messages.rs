@@ -57,6 +57,7 @@ impl App {
             WorkerMsg::ScanFailed { id, error } if id == self.scan_id => self.scan.failed(error),
             WorkerMsg::Scan { .. } | WorkerMsg::ScanFailed { .. } => {}
             WorkerMsg::IndexFollowing(s) => {
+                self.index_summary = Some(crate::terminal::sanitize(&s).into_owned());
                 if self.indexing.state == JobState::Running {
                     self.indexing.state = JobState::Following(s);
                 }
@@ -68,6 +69,13 @@ impl App {
                 self.jobs.push(Job::Knowledge);
             }
             WorkerMsg::IndexDone(r) => {
+                let first = std::mem::take(&mut self.first_index);
+                if let Ok(s) = &r {
+                    self.index_summary = Some(crate::terminal::sanitize(s).into_owned());
+                    if first && self.screen == crate::tui::app::Screen::Indexing {
+                        self.screen = crate::tui::app::Screen::Main;
+                    }
+                }
                 self.indexing.state = match r {
                     Ok(s) => JobState::Done(s),
                     Err(e) if self.indexing.state == JobState::Cancelling => JobState::Cancelled(e),
@@ -136,7 +144,12 @@ impl App {
                 (format!("● following · {}", self.indexing.updates_said()), true)
             }
             (None, _) if self.indexing.is_running() => (format!("● indexing {}", timefmt::elapsed(self.indexing.elapsed)), true),
-            (None, _) => ("ready".to_owned(), false),
+            (None, _) => match &self.index_summary {
+                // The first clause (lines, templates, workflows); the rest
+                // (the LLM phases, the lexical index) is on the indexing screen.
+                Some(s) => (format!("ready · {}", s.split("; ").next().unwrap_or(s)), false),
+                None => ("ready".to_owned(), false),
+            },
         };
         // The indexing and scan screens say their own keys in their frame.
         let main = self.screen == crate::tui::app::Screen::Main;
@@ -145,9 +158,11 @@ impl App {
             (Action::RunQuery, "run"),
             (Action::ToggleHelp, "help"),
             (Action::Quit, "quit"),
+            (Action::OpenIndex, "indexing"),
         ]
         .into_iter()
         .filter(|_| main)
+        .filter(|(a, _)| *a != Action::OpenIndex || self.index_summary.is_some())
         .filter_map(|(a, l)| Some((keys.key_for(&a, typing)?, l.to_owned())))
         .collect();
         StatusLine {

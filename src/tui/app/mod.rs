@@ -121,6 +121,11 @@ pub struct App {
     pub quit: bool,
     /// Indexing opens by itself once, the first time knowledge is missing.
     auto_indexed: bool,
+    /// The first indexing of the session goes back to the main screen by
+    /// itself when it succeeds (later ones, opened by the user, stay).
+    first_index: bool,
+    /// The last successful indexing's summary, kept in the status bar.
+    pub index_summary: Option<String>,
     /// Run the first query when the time span arrives.
     pub run_on_span: bool,
     /// The first row of the help shown (it scrolls when the terminal is short).
@@ -140,7 +145,8 @@ impl App {
         let run = settings.keys.keys_for(&Action::RunQuery);
         results.body = Body::Empty(format!("Edit the LogQL above and press {run} to run it on the {} backend.", settings.backend));
         App {
-            focus: PaneId::Editor,
+            // A newcomer types a question first: the Question pane has the focus.
+            focus: PaneId::Question,
             zoom: false,
             overlay: Overlay::None,
             screen: Screen::Main,
@@ -160,6 +166,8 @@ impl App {
             session: Session::default(),
             quit: false,
             auto_indexed: false,
+            first_index: true,
+            index_summary: None,
             run_on_span: false,
             help_scroll: 0,
             size: Rect::new(0, 0, 80, 24),
@@ -305,7 +313,8 @@ impl App {
     }
 
     /// On the indexing screen: Esc cancels a running job, else goes back;
-    /// `q`, Enter or the index key go back (the job keeps running); Ctrl-C quits.
+    /// `q` or Enter go back (a job keeps running); the index key goes back
+    /// from a running job and indexes again after a finished one; Ctrl-C quits.
     fn on_indexing_key(&mut self, key: &KeyEvent) {
         use crossterm::event::{KeyCode, KeyModifiers};
         let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
@@ -316,6 +325,7 @@ impl App {
                 self.jobs.push(Job::CancelIndex);
             }
             Some(Action::Follow) if !self.indexing.is_running() => self.open_index(IndexJob { follow: true, ..IndexJob::new(&self.settings.app) }),
+            Some(Action::OpenIndex) if !self.indexing.is_running() => self.open_index(IndexJob::new(&self.settings.app)),
             Some(Action::Scroll(Scroll::Up(_))) => self.indexing.scroll_warnings(false),
             Some(Action::Scroll(Scroll::Down(_))) => self.indexing.scroll_warnings(true),
             Some(Action::Cancel | Action::OpenIndex | Action::Quit) => self.screen = Screen::Main,
@@ -404,6 +414,9 @@ impl App {
             Action::Focus(p) => self.focus = p,
             Action::RunQuery => self.run_query(),
             Action::Cancel => self.cancel(),
+            // A finished indexing is shown again (its summary and warnings);
+            // the index key there runs it again.
+            Action::OpenIndex if self.indexing.state != JobState::Idle => self.screen = Screen::Indexing,
             Action::OpenIndex => self.open_index(IndexJob::new(&self.settings.app)),
             // Only on the indexing screen (a stray key elsewhere starts no job).
             Action::Follow => {}
