@@ -62,6 +62,10 @@ pub struct ChunkAnalysis {
     /// Token counts are tiktoken estimates.
     pub estimated: bool,
     pub ms: u64,
+    /// Tokens the model spent reasoning (never part of `text`).
+    pub reasoning_tokens: u64,
+    /// The reply ended inside its reasoning: `text` is empty.
+    pub unterminated: bool,
 }
 
 pub(super) fn prompt_vars(service: &str, part: &str, lines_info: &str, notes: &str, lines: String) -> Vec<(&'static str, String)> {
@@ -116,6 +120,8 @@ pub async fn run_chunk(
         tokens_out: reply.tokens_out,
         estimated: reply.estimated,
         ms: t0.elapsed().as_millis() as u64,
+        reasoning_tokens: reply.reasoning_tokens,
+        unterminated: reply.unterminated,
     })
 }
 

@@ -106,11 +106,20 @@ pub fn run(cfg: &Config, quiet: bool, a: AnalyzeArgs) -> anyhow::Result<()> {
                 let _ = std::io::stdout().flush();
             }
             StreamEvent::Restart { .. } => println!("\n[the answer starts again]"),
+            // Reasoning never goes to stdout; its size is told when the part is done.
+            StreamEvent::Reasoning(_) => {}
+            StreamEvent::Retract(_) => println!("\n[that was the model's reasoning; the answer starts again]"),
         }));
         println!();
         let done = done.with_context(|| format!("chunk {} of {}", c.index + 1, c.of))?;
+        if done.unterminated {
+            eprintln!("! the model's reply to chunk {} ended inside its reasoning (cut at max tokens?): it held no answer", c.index + 1);
+        }
         if !quiet {
             let est = if done.estimated { "~" } else { "" };
+            if done.reasoning_tokens > 0 {
+                eprintln!("· the model reasoned first: {} tokens, not shown", done.reasoning_tokens);
+            }
             eprintln!("· {est}{} tokens in, {est}{} out, {:.1} s", done.tokens_in, done.tokens_out, done.ms as f64 / 1000.0);
         }
         let next = c.index + 2;

@@ -35,6 +35,8 @@ pub struct KeysConfig {
     /// Answer pane: the next or previous part of an analysis.
     pub next_part: Vec<String>,
     pub prev_part: Vec<String>,
+    /// Answer pane: expand or fold the model's reasoning.
+    pub reasoning: Vec<String>,
     /// Index the app, then keep indexing what is appended (the indexing screen).
     pub follow: Vec<String>,
     pub scroll_up: Vec<String>,
@@ -70,6 +72,7 @@ impl Default for KeysConfig {
             scan: keys(&["ctrl-o"]),
             next_part: keys(&["n"]),
             prev_part: keys(&["p"]),
+            reasoning: keys(&["r"]),
             follow: keys(&["f"]),
             scroll_up: keys(&["up", "k"]),
             scroll_down: keys(&["down", "j"]),
@@ -83,7 +86,7 @@ impl Default for KeysConfig {
 
 impl KeysConfig {
     /// Every action with its config name and keys, in the order of the help.
-    pub fn entries(&self) -> [(&'static str, &[String]); 25] {
+    pub fn entries(&self) -> [(&'static str, &[String]); 26] {
         [
             ("run_query", &self.run_query),
             ("cancel", &self.cancel),
@@ -98,6 +101,7 @@ impl KeysConfig {
             ("scan", &self.scan),
             ("next_part", &self.next_part),
             ("prev_part", &self.prev_part),
+            ("reasoning", &self.reasoning),
             ("index", &self.index),
             ("follow", &self.follow),
             ("export", &self.export),

@@ -435,8 +435,24 @@ pub struct UiConfig {
     /// Base URL of a Grafana to link to, if any.
     pub grafana_url: Option<String>,
     pub no_color: bool,
+    /// How the answer pane shows a model's reasoning.
+    pub show_reasoning: ShowReasoning,
     /// `[ui.keys]`: the TUI's key bindings.
     pub keys: KeysConfig,
+}
+
+/// `ui.show_reasoning`: a reasoning model's thoughts in the answer pane
+/// (they are never part of the answer itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShowReasoning {
+    /// One dim line with its size; the `reasoning` key expands it.
+    #[default]
+    Fold,
+    /// Not shown (the `reasoning` key still shows it).
+    Hide,
+    /// Shown in full, dim, above the answer.
+    Show,
 }
 
 impl Default for UiConfig {
@@ -445,6 +461,7 @@ impl Default for UiConfig {
             time_zone: "UTC".to_owned(),
             grafana_url: None,
             no_color: false,
+            show_reasoning: ShowReasoning::default(),
             keys: KeysConfig::default(),
         }
     }

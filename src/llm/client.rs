@@ -66,7 +66,14 @@ pub struct ChatOptions {
 /// A finished chat reply (placeholders already mapped back).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatReply {
+    /// The answer, without the model's reasoning (see [`super::reasoning`]).
     pub text: String,
+    /// The model's reasoning: its own field and any `<think>` blocks.
+    pub reasoning: String,
+    /// The reply was cut inside its reasoning (e.g. at max tokens): `text` is empty.
+    pub unterminated: bool,
+    /// Tokens of `reasoning` (tiktoken's count; servers report them inside `tokens_out`).
+    pub reasoning_tokens: u64,
     pub finish_reason: Option<String>,
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -80,8 +87,14 @@ pub struct ChatReply {
 /// What a streamed chat tells its caller as it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamEvent<'a> {
-    /// More text of the answer.
+    /// More text of the answer (never reasoning).
     Delta(&'a str),
+    /// More of the model's reasoning.
+    Reasoning(&'a str),
+    /// The deltas so far (this text) were reasoning after all (an opening-less
+    /// `</think>` came from a model that had answered plainly before): take
+    /// them out of the answer.
+    Retract(&'a str),
     /// The attempt that produced the deltas so far failed and is retried:
     /// forget them, the answer starts again.
     Restart { attempt: u32, reason: &'a str },
@@ -124,6 +137,8 @@ pub(super) struct Inner {
     embed_tokens: OnceLock<TokenCounter>,
     /// Dimension of the embedding model's vectors, once known.
     dims: Mutex<Option<usize>>,
+    /// Per chat model: whether its replies showed reasoning (absent: not seen yet).
+    reasons: Mutex<BTreeMap<String, bool>>,
 }
 
 /// A client of one endpoint; cheap to clone (shared limiter and usage).
@@ -141,6 +156,8 @@ impl std::fmt::Debug for LlmClient {
 /// What a chat attempt returns before redaction is undone.
 pub(super) struct RawReply {
     pub(super) text: String,
+    /// The server's reasoning field, joined.
+    pub(super) reasoning: String,
     pub(super) finish_reason: Option<String>,
     pub(super) usage: Option<ServerUsage>,
 }
@@ -164,6 +181,7 @@ impl LlmClient {
                 chat_tokens: OnceLock::new(),
                 embed_tokens: OnceLock::new(),
                 dims: Mutex::new(None),
+                reasons: Mutex::new(BTreeMap::new()),
             }),
         })
     }
@@ -229,17 +247,42 @@ impl LlmClient {
         (r, sent)
     }
 
+    /// Whether `model`'s replies may start with reasoning that has no opening
+    /// tag: true until one of its replies showed none at all.
+    pub(super) fn may_reason(&self, model: &str) -> bool {
+        self.inner.reasons.lock().unwrap_or_else(|p| p.into_inner()).get(model).copied().unwrap_or(true)
+    }
+
     pub(super) fn finish_chat(&self, phase: &str, model: &str, sent: &[Message], raw: RawReply, r: &Redactor, attempts: u32) -> ChatReply {
+        let c = self.chat_tokens();
         let (tokens_in, tokens_out, estimated) = match raw.usage {
             Some(u) => (u.prompt, u.completion, false),
-            None => {
-                let c = self.chat_tokens();
-                (c.count_chat(sent.iter().map(|m| m.content.as_str())) as u64, c.count(&raw.text) as u64, true)
-            }
+            None => (
+                c.count_chat(sent.iter().map(|m| m.content.as_str())) as u64,
+                (c.count(&raw.text) + c.count(&raw.reasoning)) as u64,
+                true,
+            ),
         };
         self.inner.usage.tokens(phase, model, tokens_in, tokens_out, estimated);
+        let split = super::reasoning::split(&r.restore(&raw.text));
+        let mut reasoning = r.restore(raw.reasoning.trim());
+        if !split.reasoning.is_empty() {
+            if !reasoning.is_empty() {
+                reasoning.push_str("\n\n");
+            }
+            reasoning.push_str(&split.reasoning);
+        }
+        let seen = split.seen || !raw.reasoning.is_empty();
+        {
+            let mut m = self.inner.reasons.lock().unwrap_or_else(|p| p.into_inner());
+            let e = m.entry(model.to_owned()).or_insert(false);
+            *e |= seen;
+        }
         ChatReply {
-            text: r.restore(&raw.text),
+            text: split.answer,
+            reasoning_tokens: if reasoning.is_empty() { 0 } else { c.count(&reasoning) as u64 },
+            reasoning,
+            unterminated: split.unterminated,
             finish_reason: raw.finish_reason,
             tokens_in,
             tokens_out,
@@ -285,7 +328,7 @@ impl LlmClient {
         let reply = post(&self.inner.http, url, self.api_key(), body, deadline, timeout).await?;
         let v = read_json(reply, deadline, timeout).await?;
         let b = wire::parse_chat(v)?;
-        Ok(RawReply { text: b.text, finish_reason: b.finish_reason, usage: b.usage })
+        Ok(RawReply { text: b.text, reasoning: b.reasoning, finish_reason: b.finish_reason, usage: b.usage })
     }
 
     pub(super) fn api_key(&self) -> Option<&str> {

@@ -1,5 +1,5 @@
-//! JSON replies: the JSON is found in the reply (code fences and a reasoning
-//! model's `<think>` block are skipped), checked against a [`Shape`] and the
+//! JSON replies: the JSON is found in the reply (code fences are skipped, and
+//! a reasoning model's thoughts through [`super::reasoning`]), checked against a [`Shape`] and the
 //! caller's own check, and when it fails the model gets one repair request that
 //! quotes the error. A second failure is [`LlmError::InvalidJson`].
 
@@ -92,12 +92,8 @@ fn describe(v: &Value) -> String {
 /// The JSON value in a model's reply: the whole text, else the text of a
 /// fenced block, else the span from the first `{` (or `[`) to the last `}` (`]`).
 pub fn extract_json(reply: &str) -> Result<Value, String> {
-    let mut text = reply.trim();
-    if let Some(end) = text.find("</think>") {
-        if text.starts_with("<think>") {
-            text = text.get(end + "</think>".len()..).unwrap_or("").trim();
-        }
-    }
+    let answer = super::reasoning::answer_of(reply);
+    let text = answer.trim();
     if let Ok(v) = serde_json::from_str(text) {
         return Ok(v);
     }
@@ -205,6 +201,11 @@ mod tests {
         assert_eq!(extract_json("```json\n{\"a\":1}\n```").unwrap(), json!({"a": 1}));
         assert_eq!(extract_json("Sure! Here it is: {\"a\": {\"b\": 2}} Hope it helps.").unwrap(), json!({"a": {"b": 2}}));
         assert_eq!(extract_json("<think>{maybe}</think>\n{\"a\":1}").unwrap(), json!({"a": 1}));
+        // A draft inside the block is never the JSON: not after an
+        // opening-less close, not in <thinking>, not in a block with no end.
+        assert_eq!(extract_json("draft {\"a\":0}\n</think>\n{\"a\":1}").unwrap(), json!({"a": 1}));
+        assert_eq!(extract_json("<thinking>```json\n{\"a\":0}\n```</thinking>```json\n{\"a\":2}\n```").unwrap(), json!({"a": 2}));
+        assert!(extract_json("<think>so {\"a\":0} it is").unwrap_err().contains("empty"));
         assert!(extract_json("").unwrap_err().contains("empty"));
         assert!(extract_json("no json here").unwrap_err().contains("not JSON"));
     }

@@ -11,6 +11,8 @@
 //! - [`tokens`]: token counts with tiktoken-rs.
 //! - [`usage`]: tokens in and out per phase, cost, redaction counts.
 //! - [`json`]: JSON replies checked against a [`json::Shape`], one repair retry.
+//! - [`reasoning`]: a reasoning model's thoughts kept apart from its answer
+//!   (`<think>` blocks, an opening-less `</think>`, `reasoning_content` fields).
 //! - [`redact`]: secrets replaced by placeholders before text leaves the machine.
 //! - [`prompts`]: the task prompts in `assets/prompts/`, rendered with an item's data.
 
@@ -19,6 +21,7 @@ mod http;
 pub mod json;
 pub mod limiter;
 pub mod prompts;
+pub mod reasoning;
 pub mod redact;
 pub mod retry;
 pub mod sse;

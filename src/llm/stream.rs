@@ -3,11 +3,17 @@
 //! boundaries, a stream that ends without `[DONE]` or a finish reason treated
 //! as cut short and retried, the caller told to start over
 //! ([`StreamEvent::Restart`]) when a retried attempt had already produced text.
+//! Every delta goes through a [`ReasoningFilter`]: reasoning (a field or a
+//! `<think>` block) is told as [`StreamEvent::Reasoning`], never as a delta.
+//! A model not yet seen to answer without reasoning has its answer held back
+//! until the reasoning has visibly ended (or the reply ends), so an
+//! opening-less `</think>` never lets thoughts out as answer.
 
 use tokio::time::Instant;
 
 use super::client::{ChatOptions, ChatReply, LlmClient, Message, RawReply, StreamEvent};
 use super::http::{self, post, read_json};
+use super::reasoning::{Piece, ReasoningFilter};
 use super::redact::{Redactor, StreamRestorer};
 use super::sse::SseParser;
 use super::wire::{self, ServerUsage};
@@ -35,7 +41,13 @@ impl LlmClient {
         let mut retry = 0u32;
         let mut emitted = false;
         loop {
-            match self.stream_once(phase, &url, &body, &r, &mut on, &mut emitted).await {
+            let filter = ReasoningFilter::new(!self.may_reason(&model));
+            let mut told = |e: StreamEvent<'_>| {
+                emitted = true;
+                on(e);
+            };
+            let once = self.stream_once(phase, &url, &body, &r, filter, &mut told).await;
+            match once {
                 Ok(raw) => return Ok(self.finish_chat(phase, &model, &sent, raw, &r, retry + 1)),
                 Err(e) if e.is_retryable() && retry < policy.max_retries => {
                     retry += 1;
@@ -64,9 +76,19 @@ impl LlmClient {
         url: &str,
         body: &serde_json::Value,
         r: &Redactor,
+        mut filter: ReasoningFilter,
         on: &mut impl FnMut(StreamEvent<'_>),
-        emitted: &mut bool,
     ) -> Result<RawReply, LlmError> {
+        let mut pieces = Vec::new();
+        let mut tell = |pieces: &mut Vec<Piece>| {
+            for p in pieces.drain(..) {
+                match &p {
+                    Piece::Answer(t) => on(StreamEvent::Delta(t)),
+                    Piece::Reasoning(t) => on(StreamEvent::Reasoning(t)),
+                    Piece::Retract(t) => on(StreamEvent::Retract(t)),
+                }
+            }
+        };
         let _permit = self.inner.limiter.acquire().await;
         self.inner.usage.request(phase);
         let timeout = self.inner.opts.timeout;
@@ -77,17 +99,18 @@ impl LlmClient {
             // A server that ignores `stream: true` sends the whole reply as JSON.
             let v = read_json(reply, Instant::now() + timeout, timeout).await?;
             let b = wire::parse_chat(v)?;
-            let text = r.restore(&b.text);
-            if !text.is_empty() {
-                *emitted = true;
-                on(StreamEvent::Delta(&text));
-            }
-            return Ok(RawReply { text: b.text, finish_reason: b.finish_reason, usage: b.usage });
+            filter.push_field(&r.restore(&b.reasoning), &mut pieces);
+            filter.push(&r.restore(&b.text), &mut pieces);
+            filter.finish(&mut pieces);
+            tell(&mut pieces);
+            return Ok(RawReply { text: b.text, reasoning: b.reasoning, finish_reason: b.finish_reason, usage: b.usage });
         }
         let mut resp = reply.response;
         let mut parser = SseParser::new();
         let mut restorer = StreamRestorer::new(r);
+        let mut thoughts = StreamRestorer::new(r);
         let mut text = String::new();
+        let mut reasoning = String::new();
         let mut finish: Option<String> = None;
         let mut usage: Option<ServerUsage> = None;
         let mut done = false;
@@ -113,18 +136,19 @@ impl LlmClient {
                     break;
                 }
                 let c = wire::parse_chunk(&ev.data)?;
+                if text.len() + reasoning.len() + c.delta.len() + c.reasoning.len() > http::MAX_BODY_BYTES {
+                    // A stream that never ends must not hang the caller or fill memory.
+                    return Err(LlmError::Malformed(format!("a streamed reply longer than {} bytes", http::MAX_BODY_BYTES)));
+                }
+                if !c.reasoning.is_empty() {
+                    reasoning.push_str(&c.reasoning);
+                    filter.push_field(&thoughts.push(&c.reasoning), &mut pieces);
+                }
                 if !c.delta.is_empty() {
                     text.push_str(&c.delta);
-                    if text.len() > http::MAX_BODY_BYTES {
-                        // A stream that never ends must not hang the caller or fill memory.
-                        return Err(LlmError::Malformed(format!("a streamed reply longer than {} bytes", http::MAX_BODY_BYTES)));
-                    }
-                    let out = restorer.push(&c.delta);
-                    if !out.is_empty() {
-                        *emitted = true;
-                        on(StreamEvent::Delta(&out));
-                    }
+                    filter.push(&restorer.push(&c.delta), &mut pieces);
                 }
+                tell(&mut pieces);
                 finish = c.finish_reason.or(finish);
                 usage = c.usage.or(usage);
             }
@@ -140,12 +164,11 @@ impl LlmClient {
         if !done && finish.is_none() {
             return Err(cut(&text, "the connection closed before the end of the stream".into()));
         }
-        let rest = restorer.finish();
-        if !rest.is_empty() {
-            *emitted = true;
-            on(StreamEvent::Delta(&rest));
-        }
-        Ok(RawReply { text, finish_reason: finish, usage })
+        filter.push_field(&thoughts.finish(), &mut pieces);
+        filter.push(&restorer.finish(), &mut pieces);
+        filter.finish(&mut pieces);
+        tell(&mut pieces);
+        Ok(RawReply { text, reasoning, finish_reason: finish, usage })
     }
 
 }

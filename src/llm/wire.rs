@@ -26,6 +26,8 @@ pub struct ServerUsage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatBody {
     pub text: String,
+    /// The `reasoning_content` (or `reasoning`) field, when the server parsed it out.
+    pub reasoning: String,
     pub finish_reason: Option<String>,
     pub usage: Option<ServerUsage>,
 }
@@ -34,6 +36,8 @@ pub struct ChatBody {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatChunk {
     pub delta: String,
+    /// The delta's `reasoning_content` (or `reasoning`) field.
+    pub reasoning: String,
     pub finish_reason: Option<String>,
     pub usage: Option<ServerUsage>,
 }
@@ -93,6 +97,18 @@ fn finish_name(f: FinishReason) -> String {
     .to_owned()
 }
 
+/// The reasoning a server parsed out of a message or a delta: vLLM,
+/// llama.cpp, LM Studio and DeepSeek's API send `reasoning_content`; newer
+/// vLLM, Ollama and OpenRouter send `reasoning`.
+fn reasoning_field(m: Option<&Value>) -> String {
+    let Some(m) = m else { return String::new() };
+    ["reasoning_content", "reasoning"]
+        .iter()
+        .find_map(|k| m.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn lenient_usage(v: &Value) -> Option<ServerUsage> {
     let u = v.get("usage")?;
     Some(ServerUsage {
@@ -115,6 +131,8 @@ pub fn parse_chat(v: Value) -> Result<ChatBody, LlmError> {
     if let Some(e) = embedded_error(&v) {
         return Err(LlmError::Server { status: 200, message: e });
     }
+    let message = v.get("choices").and_then(|c| c.get(0)).and_then(|c| c.get("message"));
+    let reasoning = reasoning_field(message);
     match serde_json::from_value::<CreateChatCompletionResponse>(v.clone()) {
         Ok(r) => {
             let Some(c) = r.choices.into_iter().next() else {
@@ -122,16 +140,23 @@ pub fn parse_chat(v: Value) -> Result<ChatBody, LlmError> {
             };
             Ok(ChatBody {
                 text: c.message.content.unwrap_or_default(),
+                reasoning,
                 finish_reason: c.finish_reason.map(finish_name),
                 usage: r.usage.map(|u| ServerUsage { prompt: u.prompt_tokens.into(), completion: u.completion_tokens.into() }),
             })
         }
         Err(strict) => {
             let c = v.get("choices").and_then(|c| c.get(0));
-            let text = c.and_then(|c| c.get("message")).and_then(|m| m.get("content")).and_then(Value::as_str);
+            let content = c.and_then(|c| c.get("message")).and_then(|m| m.get("content"));
+            // A reasoning-only reply may have `content: null`.
+            let text = match content {
+                Some(Value::Null) | None if !reasoning.is_empty() => Some(""),
+                _ => content.and_then(Value::as_str),
+            };
             match text {
                 Some(t) => Ok(ChatBody {
                     text: t.to_owned(),
+                    reasoning,
                     finish_reason: c.and_then(|c| c.get("finish_reason")).and_then(Value::as_str).map(str::to_owned),
                     usage: lenient_usage(&v),
                 }),
@@ -148,11 +173,13 @@ pub fn parse_chunk(data: &str) -> Result<ChatChunk, LlmError> {
     if let Some(e) = embedded_error(&v) {
         return Err(LlmError::Server { status: 200, message: e });
     }
+    let reasoning = reasoning_field(v.get("choices").and_then(|c| c.get(0)).and_then(|c| c.get("delta")));
     match serde_json::from_value::<CreateChatCompletionStreamResponse>(v.clone()) {
         Ok(r) => {
             let c = r.choices.into_iter().next();
             Ok(ChatChunk {
                 delta: c.as_ref().and_then(|c| c.delta.content.clone()).unwrap_or_default(),
+                reasoning,
                 finish_reason: c.and_then(|c| c.finish_reason).map(finish_name),
                 usage: r.usage.map(|u| ServerUsage { prompt: u.prompt_tokens.into(), completion: u.completion_tokens.into() }),
             })
@@ -171,6 +198,7 @@ pub fn parse_chunk(data: &str) -> Result<ChatChunk, LlmError> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned(),
+                reasoning,
                 finish_reason: c.and_then(|c| c.get("finish_reason")).and_then(Value::as_str).map(str::to_owned),
                 usage,
             })
@@ -276,6 +304,16 @@ mod tests {
         let lenient = json!({"choices": [{"message": {"content": "yo"}}]});
         assert_eq!(parse_chat(lenient).unwrap().text, "yo");
         assert!(matches!(parse_chat(json!({"foo": 1})), Err(LlmError::Malformed(_))));
+        // Reasoning fields, strict and lenient, and a reasoning-only reply.
+        let vllm = json!({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "42", "reasoning_content": "count them"}, "finish_reason": "stop"}]});
+        let b = parse_chat(vllm).unwrap();
+        assert_eq!((b.text.as_str(), b.reasoning.as_str()), ("42", "count them"));
+        let ollama = json!({"choices": [{"message": {"content": "7", "reasoning": "hmm"}}]});
+        assert_eq!(parse_chat(ollama).unwrap().reasoning, "hmm");
+        let cut = json!({"choices": [{"message": {"content": null, "reasoning_content": "so far"}, "finish_reason": "length"}]});
+        let b = parse_chat(cut).unwrap();
+        assert_eq!((b.text.as_str(), b.reasoning.as_str()), ("", "so far"));
         assert!(matches!(parse_chat(json!({"error": {"message": "boom"}})), Err(LlmError::Server { status: 200, .. })));
     }
 
@@ -283,6 +321,10 @@ mod tests {
     fn stream_chunks_and_embeddings() {
         let c = parse_chunk(r#"{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"He"},"finish_reason":null}]}"#).unwrap();
         assert_eq!(c.delta, "He");
+        let c = parse_chunk(r#"{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"Let me"},"finish_reason":null}]}"#).unwrap();
+        assert_eq!((c.delta.as_str(), c.reasoning.as_str()), ("", "Let me"));
+        let c = parse_chunk(r#"{"choices":[{"delta":{"content":"","reasoning":"think"}}]}"#).unwrap();
+        assert_eq!(c.reasoning, "think");
         let c = parse_chunk(r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}"#).unwrap();
         assert_eq!(c.usage, Some(ServerUsage { prompt: 3, completion: 2 }));
         assert!(parse_chunk("{not json").is_err());

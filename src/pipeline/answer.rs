@@ -28,6 +28,13 @@ impl Run<'_> {
         format!("{} to {} ({})", rfc3339(self.window.0), rfc3339(self.window.1), range_literal(self.window.1 - self.window.0))
     }
 
+    /// `plain` replaces whatever was streamed of the answer.
+    fn instead(&mut self, plain: String) -> Result<String, Stop> {
+        self.emit(PipelineEvent::AnswerRestart)?;
+        self.emit(PipelineEvent::AnswerDelta { text: plain.clone() })?;
+        Ok(plain)
+    }
+
     /// Streams `messages` as the answer; the text. A failed stream falls back to `fallback`.
     async fn stream(&mut self, messages: Vec<Message>, fallback: String) -> Result<String, Stop> {
         let Some(llm) = self.ctx.llm.clone() else { return Ok(fallback) };
@@ -43,6 +50,14 @@ impl Run<'_> {
                         p.push_str(t);
                     }
                     PipelineEvent::AnswerDelta { text: t.to_owned() }
+                }
+                StreamEvent::Reasoning(t) => PipelineEvent::ReasoningDelta { text: t.to_owned() },
+                StreamEvent::Retract(t) => {
+                    if let Ok(mut p) = sink.lock() {
+                        p.clear();
+                    }
+                    let _ = tx.send(PipelineEvent::AnswerRestart);
+                    PipelineEvent::ReasoningDelta { text: t.to_owned() }
                 }
                 StreamEvent::Restart { .. } => {
                     if let Ok(mut p) = sink.lock() {
@@ -65,15 +80,20 @@ impl Run<'_> {
         };
         match r {
             Ok(reply) => {
-                self.count_chat(&reply)?;
+                self.count_chat(&reply, Stage::Answer, 1)?;
+                if reply.text.trim().is_empty() {
+                    let why = if reply.unterminated { "it ended inside its reasoning" } else { "it was empty" };
+                    self.end(Stage::Answer, 1, t0, false, format!("no answer in the reply: {why}"))?;
+                    self.note("the model wrote no answer; this is the plain one")?;
+                    return self.instead(fallback);
+                }
                 self.end(Stage::Answer, 1, t0, true, format!("{} tokens", reply.tokens_out))?;
                 Ok(reply.text)
             }
             Err(e) => {
                 self.end(Stage::Answer, 1, t0, false, e.to_string())?;
                 self.note(format!("the model could not write the answer ({e}); this is the plain one"))?;
-                self.emit(PipelineEvent::AnswerRestart)?;
-                Ok(fallback)
+                self.instead(fallback)
             }
         }
     }

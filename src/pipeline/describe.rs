@@ -46,6 +46,11 @@ impl PipelineEvent {
                 u.cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()
             ),
             PipelineEvent::StageFinished { stage: Stage::Answer, ok: false, detail, .. } => format!("· answer: {detail}"),
+            PipelineEvent::Reasoning { stage, attempt, tokens, unterminated, .. } => format!(
+                "· reasoning before the {} (try {attempt}): {tokens} tokens{}, kept in the record",
+                if *stage == Stage::Answer { "answer" } else { "query" },
+                if *unterminated { ", with no end" } else { "" }
+            ),
             _ => return None,
         })
     }

@@ -187,6 +187,19 @@ pub enum PipelineEvent {
     /// What exists when a result is empty.
     Diagnosis { findings: Vec<String> },
     Repair { attempt: u32, reason: RepairReason, detail: String },
+    /// A model's reasoning before a reply (its `<think>` block or reasoning
+    /// field): shown folded, kept in the record's steps, never the answer.
+    Reasoning {
+        stage: Stage,
+        attempt: u32,
+        text: String,
+        tokens: u64,
+        /// The reply ended inside its reasoning (cut at max tokens?): it had no answer.
+        unterminated: bool,
+    },
+    /// More of the answer's reasoning, as it streams (the whole of it comes
+    /// again in [`PipelineEvent::Reasoning`] once the answer is done).
+    ReasoningDelta { text: String },
     /// More of the answer.
     AnswerDelta { text: String },
     /// A failed stream is retried: forget the answer so far.

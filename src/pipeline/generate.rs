@@ -44,8 +44,11 @@ pub fn first_messages(
 }
 
 /// The query in a reply: the first ```logql (or ```) block, else the first
-/// line that starts like a query. `None` when there is none.
+/// line that starts like a query; never from the model's reasoning (see
+/// [`crate::llm::reasoning`]). `None` when there is none.
 pub fn extract_logql(reply: &str) -> Option<String> {
+    let answer = crate::llm::reasoning::answer_of(reply);
+    let reply = answer.as_str();
     let mut rest = reply;
     while let Some(i) = rest.find("```") {
         let after = rest.get(i + 3..).unwrap_or("");
@@ -68,6 +71,8 @@ pub fn extract_logql(reply: &str) -> Option<String> {
 
 /// The short sentence after the block, if any.
 pub fn explanation(reply: &str) -> Option<String> {
+    let answer = crate::llm::reasoning::answer_of(reply);
+    let reply = answer.as_str();
     let after = reply.rsplit("```").next()?.trim();
     (!after.is_empty() && reply.contains("```")).then(|| after.lines().next().unwrap_or("").chars().take(300).collect())
 }
@@ -113,6 +118,25 @@ mod tests {
         assert_eq!(extract_logql("I cannot help with that."), None);
         assert_eq!(extract_logql("```logql\n"), None);
         assert_eq!(explanation("no block"), None);
+    }
+
+    #[test]
+    fn a_query_in_the_reasoning_is_never_taken() {
+        let draft = "{app=\"hdfs\"} |= \"Deleted block\"";
+        let real = "sum(count_over_time({app=\"hdfs\"} |= \"Deleting block\" [$__range]))";
+        let fenced = format!("```logql\n{real}\n```\nCounts deletions.");
+        for reply in [
+            format!("<think>\nMaybe:\n```logql\n{draft}\n```\nNo, better the other.\n</think>\n{fenced}"),
+            format!("<THINKING>{draft}</THINKING>{fenced}"),
+            // The template opened the block in the prompt: only its end is in the reply.
+            format!("Let me see. {draft} would miss it.\n</think>\n\n{fenced}"),
+            format!("<|channel|>analysis<|message|>```logql\n{draft}\n```<|end|><|start|>assistant<|channel|>final<|message|>{fenced}"),
+        ] {
+            assert_eq!(extract_logql(&reply).as_deref(), Some(real), "{reply}");
+            assert_eq!(explanation(&reply).as_deref(), Some("Counts deletions."), "{reply}");
+        }
+        // Cut at max tokens inside the block: no query at all.
+        assert_eq!(extract_logql(&format!("<think>first {draft}\nthen")), None);
     }
 
     #[test]

@@ -260,7 +260,7 @@ impl Run<'_> {
                     break;
                 }
             };
-            self.count_chat(&reply)?;
+            self.count_chat(&reply, Stage::Generate, attempt)?;
             messages.push(Message::assistant(reply.text.clone()));
             let (reason, detail, diagnosis) = match extract_logql(&reply.text) {
                 None => {

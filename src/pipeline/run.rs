@@ -120,7 +120,23 @@ impl<'a> Run<'a> {
     }
 
     /// Counts a chat reply's tokens and tells the caller.
-    pub fn count_chat(&mut self, r: &ChatReply) -> Result<(), Stop> {
+    pub fn count_chat(&mut self, r: &ChatReply, stage: Stage, attempt: u32) -> Result<(), Stop> {
+        if !r.reasoning.is_empty() || r.unterminated {
+            self.emit(PipelineEvent::Reasoning {
+                stage,
+                attempt,
+                text: r.reasoning.clone(),
+                tokens: r.reasoning_tokens,
+                unterminated: r.unterminated,
+            })?;
+        }
+        if r.unterminated {
+            let max = r.finish_reason.as_deref() == Some("length");
+            self.note(format!(
+                "the model's reply ended inside its reasoning{}, so it held no answer; it is treated as empty",
+                if max { " (cut at max tokens)" } else { "" }
+            ))?;
+        }
         self.usage.requests += r.attempts;
         self.usage.tokens_in += r.tokens_in;
         self.usage.tokens_out += r.tokens_out;

@@ -53,6 +53,8 @@ pub enum Action {
     /// The next or previous part of an analysis.
     NextPart,
     PrevPart,
+    /// Answer pane: expand or fold the model's reasoning.
+    ToggleReasoning,
     /// Index the app, then keep indexing what is appended to its log.
     Follow,
 }
@@ -61,7 +63,7 @@ impl Action {
     /// Whether the action acts on the focused pane only (scrolling and the
     /// like), as opposed to the whole app.
     pub fn is_pane_local(&self) -> bool {
-        matches!(self, Action::Scroll(_) | Action::ToggleView | Action::InsertTemplate | Action::Mark | Action::Analyze | Action::NextPart | Action::PrevPart)
+        matches!(self, Action::Scroll(_) | Action::ToggleView | Action::InsertTemplate | Action::Mark | Action::Analyze | Action::NextPart | Action::PrevPart | Action::ToggleReasoning)
     }
 
     /// What the help says it does.
@@ -94,6 +96,7 @@ impl Action {
             Action::OpenScan => "anomaly scan screen",
             Action::NextPart => "analysis: next part",
             Action::PrevPart => "analysis: previous part",
+            Action::ToggleReasoning => "answer: expand / fold the model's reasoning",
             Action::Follow => "indexing screen: index, then follow the log",
         }
     }

@@ -40,6 +40,9 @@ pub enum AnalysisMsg {
     Failed(String),
 }
 
+/// Why a part has no text when the model's reply ended inside its reasoning.
+pub const UNTERMINATED: &str = "the model's reply ended inside its reasoning (cut at max tokens?), so it held no answer";
+
 /// A prepared analysis: its chunks and what runs them.
 pub struct AnalysisJob {
     pub id: u64,
@@ -84,10 +87,13 @@ pub fn run_chunk(job: Arc<AnalysisJob>, k: usize, cancel: CancellationToken, out
         };
         let r = crate::analyze::run_chunk(&job.llm, job.mode, chunk, &job.opts, &cancel, |e| match e {
             StreamEvent::Delta(t) => send(AnalysisMsg::Delta { chunk: k, text: t.to_owned() }),
-            StreamEvent::Restart { .. } => send(AnalysisMsg::Restart { chunk: k }),
+            StreamEvent::Restart { .. } | StreamEvent::Retract(_) => send(AnalysisMsg::Restart { chunk: k }),
+            StreamEvent::Reasoning(_) => {}
         })
         .await;
-        let result = r.map(|a| (a.tokens_in, a.tokens_out)).map_err(|e| e.to_string());
+        let result = r
+            .map_err(|e| e.to_string())
+            .and_then(|a| if a.unterminated { Err(UNTERMINATED.to_owned()) } else { Ok((a.tokens_in, a.tokens_out)) });
         send(AnalysisMsg::Done { chunk: k, result });
     });
 }

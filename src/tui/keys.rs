@@ -32,6 +32,7 @@ fn action_of(name: &str) -> Option<Action> {
         "scan" => Action::OpenScan,
         "next_part" => Action::NextPart,
         "prev_part" => Action::PrevPart,
+        "reasoning" => Action::ToggleReasoning,
         "follow" => Action::Follow,
         "scroll_up" => Action::Scroll(Scroll::Up(1)),
         "scroll_down" => Action::Scroll(Scroll::Down(1)),

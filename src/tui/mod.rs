@@ -98,6 +98,7 @@ pub fn settings(cfg: &Config, backend: &'static str) -> Settings {
         grafana_url: cfg.ui.grafana_url.clone(),
         results_dir: config::resolve_paths(cfg).results,
         max_tries: cfg.pipeline.max_repairs + 1,
+        show_reasoning: cfg.ui.show_reasoning,
     }
 }
 

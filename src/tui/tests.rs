@@ -44,6 +44,7 @@ fn settings(no_color: bool) -> Settings {
         grafana_url: None,
         results_dir: std::env::temp_dir(),
         max_tries: 4,
+        show_reasoning: crate::config::ShowReasoning::Fold,
     }
 }
 
@@ -53,7 +54,11 @@ fn app() -> App {
 
 /// An app with the span and the knowledge loaded, as after start-up.
 fn ready_app() -> App {
-    let mut a = app();
+    ready_with(settings(false))
+}
+
+fn ready_with(settings: Settings) -> App {
+    let mut a = App::new(settings, "{app=\"hdfs\"}");
     a.handle(Event::Worker(WorkerMsg::Span(Some((RANGE.start_ns + 60_000_000_000, RANGE.end_ns - 60_000_000_000)))), Instant::now());
     a.handle(Event::Worker(WorkerMsg::Knowledge(KnowledgeState::Loaded(templates()))), Instant::now());
     a.take_jobs();
@@ -901,4 +906,100 @@ fn a_megabyte_pasted_into_the_editor_stays_sane() {
     assert!(f.to_string().contains("LogQL"));
     a.handle(ctrl('r'), Instant::now());
     assert!(matches!(a.take_jobs().as_slice(), [Job::Query { .. }]), "it parses, so it runs");
+}
+
+/// A reasoning model's thoughts: folded to one dim line by default (never in
+/// the answer), expanded and folded again by the `reasoning` key in the
+/// answer pane, and hidden with `ui.show_reasoning = "hide"`.
+#[test]
+fn reasoning_is_folded_and_the_key_expands_it() {
+    use crate::pipeline::event::{Outcome, QuestionKind, Stage, Status, Usage};
+    use crate::pipeline::PipelineEvent as P;
+    let think = "The user wants deletions. Maybe 999? No: the result says 263.";
+    let events = |id| {
+        vec![
+            P::StageStarted { stage: Stage::Generate, attempt: 1 },
+            P::Reasoning { stage: Stage::Generate, attempt: 1, text: "Deleting block, not Deleted.".into(), tokens: 7, unterminated: false },
+            P::StageStarted { stage: Stage::Answer, attempt: 1 },
+            P::ReasoningDelta { text: "The user wants".into() },
+        ]
+        .into_iter()
+        .map(move |e| Event::Worker(WorkerMsg::Pipeline { id, event: e }))
+    };
+    let end = |id| {
+        let o = Outcome {
+            kind: QuestionKind::Query,
+            status: Status::Answered,
+            answer: "263 blocks were deleted.".into(),
+            logql: None,
+            result: None,
+            value: None,
+            repairs: 0,
+            error: None,
+            usage: Usage::default(),
+            ms: 900,
+            record: None,
+        };
+        [
+            P::Reasoning { stage: Stage::Answer, attempt: 1, text: think.into(), tokens: 16, unterminated: false },
+            P::AnswerDelta { text: "263 blocks were deleted.".into() },
+            P::Finished(Box::new(o)),
+        ]
+        .into_iter()
+        .map(move |e| Event::Worker(WorkerMsg::Pipeline { id, event: e }))
+    };
+    let mut a = ready_app();
+    let id = submit(&mut a, "how many blocks were deleted?");
+    for e in events(id) {
+        a.handle(e, Instant::now());
+    }
+    let t = a.answer.text().to_owned();
+    assert!(t.contains("▸ reasoning (2 replies)") && !t.contains("The user wants"), "folded while it streams: {t}");
+    for e in end(id) {
+        a.handle(e, Instant::now());
+    }
+    let t = a.answer.text().to_owned();
+    assert!(t.contains("▸ reasoning (2 replies) · 23 tokens · r expands it"), "{t}");
+    assert!(!t.contains("Maybe 999"), "{t}");
+    assert!(t.contains("263 blocks were deleted."));
+    insta::assert_snapshot!("reasoning_folded", frame(&mut a, 80, 20));
+    a.focus = PaneId::Answer;
+    a.handle(key(KeyCode::Char('r')), Instant::now());
+    let t = a.answer.text().to_owned();
+    assert!(t.contains("▾ reasoning before the query, try 1\nDeleting block") && t.contains("▾ reasoning before the answer\nThe user wants deletions. Maybe 999?"), "{t}");
+    insta::assert_snapshot!("reasoning_expanded", frame(&mut a, 80, 20));
+    a.handle(key(KeyCode::Char('r')), Instant::now());
+    assert!(a.answer.text().contains("▸ reasoning (2 replies)"), "folded again");
+    // The reasoning is dim (NO_COLOR: the dim modifier), the answer is not.
+    let mut plain = ready_with(Settings { show_reasoning: crate::config::ShowReasoning::Show, ..settings(true) });
+    let id = submit(&mut plain, "how many blocks were deleted?");
+    for e in events(id).chain(end(id)) {
+        plain.handle(e, Instant::now());
+    }
+    assert!(plain.answer.text().contains("Maybe 999"), "show: expanded from the start");
+    plain.focus = PaneId::Answer;
+    plain.handle(key(KeyCode::Char('z')), Instant::now());
+    let buf = frame(&mut plain, 80, 30).buffer().clone();
+    // The style of the cell where `needle` starts on screen.
+    let at = |needle: &str| {
+        (0..buf.area.height)
+            .find_map(|y| {
+                let row: Vec<String> = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+                let x = row.concat().find(needle).map(|b| row.concat()[..b].chars().count())?;
+                Some(buf[(x as u16, y)].modifier)
+            })
+            .unwrap_or_else(|| panic!("{needle} is not on screen"))
+    };
+    assert!(at("The user wants").contains(ratatui::style::Modifier::DIM), "the reasoning is dim");
+    assert!(!at("263 blocks were").contains(ratatui::style::Modifier::DIM), "the answer is not");
+    // hide: no line at all, and the key still shows it on demand.
+    let mut hidden = ready_with(Settings { show_reasoning: crate::config::ShowReasoning::Hide, ..settings(false) });
+    let id = submit(&mut hidden, "how many blocks were deleted?");
+    for e in events(id).chain(end(id)) {
+        hidden.handle(e, Instant::now());
+    }
+    assert!(!hidden.answer.text().contains("▸ reasoning") && !hidden.answer.text().contains("Maybe 999"), "{}", hidden.answer.text());
+    hidden.focus = PaneId::Answer;
+    hidden.handle(key(KeyCode::Char('r')), Instant::now());
+    assert!(hidden.answer.text().contains("Maybe 999"));
 }

@@ -28,6 +28,8 @@ fn opts() -> AnalyzeOptions {
 async fn two_chunks_are_streamed_one_after_the_other() {
     let s = MockLlm::start().await;
     let llm = s.client(RedactionMode::Default);
+    crate::llm::client::known_plain(&s, &llm).await;
+    s.clear_log();
     let lines = openssh_lines(40);
     let counter = llm.chat_tokens();
     let total: usize = lines.iter().map(|l| counter.count(l) + 1).sum();

@@ -20,6 +20,7 @@ mod loki_server;
 mod loki_tls;
 mod pipeline;
 mod query_cli;
+mod reasoning;
 mod scan;
 mod structured;
 mod tui_pty;

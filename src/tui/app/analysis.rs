@@ -107,6 +107,7 @@ impl App {
             error: None,
         };
         self.jobs.push(Job::Analyze { id, mode, lines });
+        self.answered = None;
         self.analysis = Some(run);
         self.focus = PaneId::Answer;
         self.refresh_analysis();

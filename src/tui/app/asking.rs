@@ -28,6 +28,20 @@ pub struct AskRun {
     pub steps: Vec<String>,
     /// The answer so far.
     pub answer: String,
+    /// The model's reasoning, one entry per reply that had some.
+    pub reasoning: Vec<Thought>,
+    /// The answer's reasoning as it streams (until its [`Thought`] arrives).
+    pub thinking: String,
+}
+
+/// A model's reasoning before one of its replies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thought {
+    /// `query, try 1` or `answer`.
+    pub before: String,
+    pub text: String,
+    pub tokens: u64,
+    pub unterminated: bool,
 }
 
 impl App {
@@ -62,8 +76,11 @@ impl App {
             usage: Usage::default(),
             steps: Vec::new(),
             answer: String::new(),
+            reasoning: Vec::new(),
+            thinking: String::new(),
         };
         self.asking = Some(run);
+        self.answered = None;
         self.knowledge.set_retrieved(Vec::new());
         self.refresh_answer();
         self.notice = None;
@@ -73,6 +90,7 @@ impl App {
         if self.asking.take_if(|a| a.id == id).is_none() {
             return;
         }
+        self.answered = None;
         self.knowledge.end_retrieval();
         let how = if error.contains("index") {
             format!("\n\n{} opens the indexing screen.", self.settings.keys.keys_for(&Action::OpenIndex))
@@ -110,6 +128,14 @@ impl App {
                 );
                 self.session.ran(&logql, &[error]);
             }
+            PipelineEvent::Reasoning { stage, attempt, text, tokens, unterminated } => {
+                let before = if stage == Stage::Answer { "answer".to_owned() } else { format!("query, try {attempt}") };
+                if stage == Stage::Answer {
+                    run.thinking.clear();
+                }
+                run.reasoning.push(Thought { before, text, tokens, unterminated });
+            }
+            PipelineEvent::ReasoningDelta { text } => run.thinking.push_str(&text),
             PipelineEvent::AnswerDelta { text } => run.answer.push_str(&text),
             PipelineEvent::AnswerRestart => run.answer.clear(),
             PipelineEvent::Usage(u) => run.usage = u,
@@ -119,6 +145,52 @@ impl App {
         self.refresh_answer();
     }
 
+    /// Expands or folds the reasoning in the answer pane.
+    pub(super) fn toggle_reasoning(&mut self) {
+        let has = |r: &AskRun| !r.reasoning.is_empty() || !r.thinking.is_empty();
+        if !self.asking.as_ref().is_some_and(has) && !self.answered.as_ref().is_some_and(|(r, _)| has(r)) {
+            self.notice = Some(("no reasoning to show: the model's replies had none".into(), Level::Info));
+            return;
+        }
+        self.reasoning_open = !self.reasoning_open;
+        if self.asking.is_some() {
+            self.refresh_answer();
+        } else if let Some((run, o)) = self.answered.take() {
+            self.show_answered(&run, &o);
+            self.answered = Some((run, o));
+        }
+    }
+
+    /// The reasoning as the answer pane shows it (folded, hidden or whole).
+    fn reasoning_text(&self, run: &AskRun) -> String {
+        use crate::config::ShowReasoning;
+        use crate::tui::panes::markdown::aside;
+        let mut all: Vec<Thought> = run.reasoning.clone();
+        if !run.thinking.is_empty() {
+            all.push(Thought { before: "answer".into(), text: run.thinking.clone(), tokens: 0, unterminated: false });
+        }
+        if all.is_empty() {
+            return String::new();
+        }
+        if self.reasoning_open {
+            let mut t = String::new();
+            for th in &all {
+                let end = if th.unterminated { " (it has no end: the reply was cut)" } else { "" };
+                t.push_str(&aside(&format!("▾ reasoning before the {}{end}\n{}", th.before, th.text.trim())));
+            }
+            t.push('\n');
+            return t;
+        }
+        if self.settings.show_reasoning == ShowReasoning::Hide {
+            return String::new();
+        }
+        let tokens: u64 = all.iter().map(|t| t.tokens).sum();
+        let size = if tokens > 0 { format!("{tokens} tokens") } else { format!("{} characters", all.iter().map(|t| t.text.chars().count()).sum::<usize>()) };
+        let key = self.settings.keys.keys_for(&Action::ToggleReasoning);
+        let n = if all.len() > 1 { format!(" ({} replies)", all.len()) } else { String::new() };
+        aside(&format!("▸ reasoning{n} · {size} · {key} expands it")) + "\n"
+    }
+
     /// The answer pane while a question runs: the steps, then the answer so far.
     fn refresh_answer(&mut self) {
         let Some(run) = &self.asking else { return };
@@ -126,6 +198,11 @@ impl App {
         for s in &run.steps {
             t.push_str(s);
             t.push('\n');
+        }
+        let r = self.reasoning_text(run);
+        if !r.is_empty() {
+            t.push('\n');
+            t.push_str(&r);
         }
         if !run.answer.is_empty() {
             t.push('\n');
@@ -141,8 +218,25 @@ impl App {
         if matches!(self.overlay, Overlay::Confirm(_)) {
             self.overlay = Overlay::None;
         }
+        self.show_answered(&run, &o);
+        self.session.answered(&o.answer);
+        let secs = timefmt::elapsed(Duration::from_millis(o.ms));
+        self.notice = Some(match o.status {
+            Status::Answered => (format!("answered in {secs}{}", tokens(&o.usage)), Level::Info),
+            Status::NoModel => (format!("no model: the query builder's answer ({secs})"), Level::Warn),
+            Status::GaveUp => (format!("no working query after {} repairs", o.repairs), Level::Warn),
+            Status::Failed => ("the question failed".to_owned(), Level::Error),
+            Status::Cancelled => ("question cancelled".to_owned(), Level::Info),
+        });
+        self.answered = Some((run, o));
+    }
+
+    /// The answer pane for a finished question: the question, the
+    /// reasoning (as set), the answer, its query and the steps.
+    fn show_answered(&mut self, run: &AskRun, o: &Outcome) {
         // The question stays above its answer.
         let mut t = asked(&run.question);
+        t.push_str(&self.reasoning_text(run));
         match o.status {
             Status::Cancelled if o.answer.is_empty() => t.push_str("Cancelled."),
             Status::Failed => {
@@ -165,15 +259,6 @@ impl App {
             t.push_str(&format!("record: {}\n", p.display()));
         }
         self.answer.set_text(t);
-        self.session.answered(&o.answer);
-        let secs = timefmt::elapsed(Duration::from_millis(o.ms));
-        self.notice = Some(match o.status {
-            Status::Answered => (format!("answered in {secs}{}", tokens(&o.usage)), Level::Info),
-            Status::NoModel => (format!("no model: the query builder's answer ({secs})"), Level::Warn),
-            Status::GaveUp => (format!("no working query after {} repairs", o.repairs), Level::Warn),
-            Status::Failed => ("the question failed".to_owned(), Level::Error),
-            Status::Cancelled => ("question cancelled".to_owned(), Level::Info),
-        });
     }
 
     /// A key while the guard's confirmation is open.

@@ -80,6 +80,8 @@ pub struct Settings {
     pub results_dir: PathBuf,
     /// Tries a question's query gets (1 + `pipeline.max_repairs`).
     pub max_tries: u32,
+    /// `ui.show_reasoning`.
+    pub show_reasoning: crate::config::ShowReasoning,
 }
 
 /// The query being run.
@@ -116,6 +118,12 @@ pub struct App {
     pub asking: Option<AskRun>,
     /// The analysis of log lines in the answer pane.
     pub analysis: Option<AnalysisRun>,
+    /// The last question answered, while the answer pane shows it (redrawn
+    /// when its reasoning is expanded or folded).
+    pub answered: Option<(AskRun, crate::pipeline::event::Outcome)>,
+    /// The reasoning is shown whole (`ui.show_reasoning = "show"`, or the
+    /// `reasoning` key).
+    pub reasoning_open: bool,
     pub notice: Option<(String, Level)>,
     pub session: Session,
     pub quit: bool,
@@ -139,6 +147,7 @@ pub struct App {
 impl App {
     pub fn new(settings: Settings, initial_query: &str) -> App {
         let app = settings.app.clone();
+        let reasoning_open = settings.show_reasoning == crate::config::ShowReasoning::Show;
         let mut answer = AnswerPane::default();
         answer.set_text(welcome(&settings));
         let mut results = ResultsPane::default();
@@ -162,6 +171,8 @@ impl App {
             running: None,
             asking: None,
             analysis: None,
+            answered: None,
+            reasoning_open,
             notice: None,
             session: Session::default(),
             quit: false,
@@ -438,6 +449,7 @@ impl App {
             Action::Analyze => self.open_analysis_menu(),
             Action::NextPart => self.page_analysis(true),
             Action::PrevPart => self.page_analysis(false),
+            Action::ToggleReasoning => self.toggle_reasoning(),
             Action::OpenScan => self.open_scan(),
             Action::SetLogql(q) => {
                 self.editor.set_text(&q);

@@ -29,6 +29,18 @@ pub enum Block {
     Text(String),
     /// A fenced block: its language and its lines as highlighted pieces.
     Code { lang: String, lines: Vec<Vec<(Hl, String)>> },
+    /// A `~~~reasoning` block: a model's thoughts, wrapped and dim.
+    Aside(String),
+}
+
+/// The fence language of an [`Block::Aside`].
+pub const ASIDE: &str = "reasoning";
+
+/// `text` as an aside block (a line that would close the fence is escaped).
+pub fn aside(text: &str) -> String {
+    let body: Vec<String> =
+        text.lines().map(|l| if l.trim_start().starts_with("~~~") { format!("\u{200b}{l}") } else { l.to_owned() }).collect();
+    format!("~~~{ASIDE}\n{}\n~~~\n", body.join("\n"))
 }
 
 fn syntect() -> &'static (SyntaxSet, ThemeSet) {
@@ -118,6 +130,10 @@ pub fn parse(text: &str) -> Vec<Block> {
             }
             code.push(l);
         }
+        if lang == ASIDE {
+            blocks.push(Block::Aside(code.iter().map(|l| clean(l)).collect::<Vec<_>>().join("\n")));
+            continue;
+        }
         blocks.push(Block::Code { lines: highlight_code(&lang, &code), lang });
     }
     if !para.is_empty() {
@@ -142,6 +158,7 @@ pub fn render(blocks: &[Block], width: usize, theme: Theme) -> Vec<Line<'static>
     for b in blocks {
         match b {
             Block::Text(t) => out.extend(word_wrap(t, width).into_iter().map(Line::from)),
+            Block::Aside(t) => out.extend(word_wrap(t, width).into_iter().map(|r| Line::styled(r, theme.dim()))),
             Block::Code { lines, .. } => {
                 for l in lines {
                     // Code is cut, not wrapped, after a gutter.
@@ -182,6 +199,19 @@ mod tests {
         let Block::Code { lang, lines } = &b[4] else { panic!("an unclosed fence runs to the end") };
         assert_eq!(lang, "sh");
         assert_eq!(lines[0].iter().map(|(_, t)| t.as_str()).collect::<String>(), "logcopilot query '{app=\"x\"}'");
+    }
+
+    #[test]
+    fn an_aside_is_dim_wrapped_text_even_with_fences_inside() {
+        let md = format!("{}The answer.", aside("I think\n```logql\n{x}\n```\n~~~ a tilde fence\nend"));
+        let b = parse(&md);
+        assert_eq!(b.len(), 2, "{b:?}");
+        let Block::Aside(t) = &b[0] else { panic!("{b:?}") };
+        assert!(t.contains("{x}") && t.contains("a tilde fence") && t.ends_with("end"), "{t}");
+        assert_eq!(b[1], Block::Text("The answer.".into()));
+        let rows = render(&b, 40, Theme::new(false));
+        assert_eq!(rows[0].style, Theme::new(false).dim());
+        assert_ne!(rows.last().unwrap().style, Theme::new(false).dim());
     }
 
     #[test]

@@ -2,6 +2,6 @@
 //! client and its faults (`client`), and the summarize/embed phases on the
 //! HDFS sample (`knowledge_base`).
 
-mod client;
+pub mod client;
 mod knowledge_base;
 pub mod server;

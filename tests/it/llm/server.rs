@@ -47,6 +47,12 @@ pub enum Reply {
     Text(String),
     /// Chat stream: these deltas, then the end as given.
     Stream { deltas: Vec<String>, end: StreamEnd },
+    /// Chat: reasoning in its own message field (`reasoning_content` as
+    /// vLLM, DeepSeek and llama.cpp send it, `reasoning` as Ollama and
+    /// OpenRouter do), then the text; streamed as deltas of each.
+    Reasoned { field: &'static str, reasoning: String, text: String },
+    /// Chat: this text, ended by the token limit (`finish_reason: length`).
+    Cut(String),
     /// Embeddings of this dimension.
     Dims(usize),
     /// Embeddings with one vector fewer than asked.
@@ -262,8 +268,12 @@ fn completion(text: &str) -> Value {
 }
 
 fn chunk(delta: Option<&str>, finish: Option<&str>, usage: bool) -> String {
+    chunk_of(json!({"content": delta}), finish, usage)
+}
+
+fn chunk_of(delta: Value, finish: Option<&str>, usage: bool) -> String {
     let mut v = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "test-chat",
-        "choices": [{"index": 0, "delta": {"content": delta}, "finish_reason": finish}]});
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
     if usage {
         v = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "test-chat", "choices": [],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}});
@@ -272,11 +282,16 @@ fn chunk(delta: Option<&str>, finish: Option<&str>, usage: bool) -> String {
 }
 
 fn sse(deltas: Vec<String>, end: StreamEnd) -> Response {
+    sse_of(deltas.iter().map(|d| json!({"content": d})).collect(), end, "stop")
+}
+
+/// A stream of these `delta` objects, ended as given (`finish` when it ends properly).
+fn sse_of(deltas: Vec<Value>, end: StreamEnd, finish: &str) -> Response {
     let mut parts: Vec<Result<Bytes, std::io::Error>> =
-        deltas.iter().map(|d| Ok(Bytes::from(chunk(Some(d), None, false)))).collect();
+        deltas.into_iter().map(|d| Ok(Bytes::from(chunk_of(d, None, false)))).collect();
     match end {
         StreamEnd::Done => {
-            parts.push(Ok(Bytes::from(chunk(None, Some("stop"), false))));
+            parts.push(Ok(Bytes::from(chunk(None, Some(finish), false))));
             parts.push(Ok(Bytes::from(chunk(None, None, true))));
             parts.push(Ok(Bytes::from("data: [DONE]\n\n")));
         }
@@ -356,6 +371,22 @@ async fn respond(s: &Shared, route: Route, body: &Value, mut reply: Reply) -> Re
         (_, Reply::Raw(ct, text)) => Response::builder().status(200).header("content-type", ct).body(Body::from(text)).unwrap(),
         (_, Reply::Slow(..)) => json_response(500, "{}".into()),
         (Route::Chat, Reply::Stream { deltas, end }) => sse(deltas, end),
+        (Route::Chat, Reply::Reasoned { field, reasoning, text }) if stream => {
+            let mut d: Vec<Value> = split_text(&reasoning).into_iter().map(|r| json!({ field: r })).collect();
+            d.extend(split_text(&text).into_iter().map(|t| json!({"content": t})));
+            sse_of(d, StreamEnd::Done, "stop")
+        }
+        (Route::Chat, Reply::Reasoned { field, reasoning, text }) => {
+            let mut v = completion(&text);
+            v["choices"][0]["message"][field] = json!(reasoning);
+            json_response(200, v.to_string())
+        }
+        (Route::Chat, Reply::Cut(t)) if stream => sse_of(split_text(&t).into_iter().map(|t| json!({"content": t})).collect(), StreamEnd::Done, "length"),
+        (Route::Chat, Reply::Cut(t)) => {
+            let mut v = completion(&t);
+            v["choices"][0]["finish_reason"] = json!("length");
+            json_response(200, v.to_string())
+        }
         (Route::Chat, Reply::Text(t)) if stream => sse(split_text(&t), StreamEnd::Done),
         (Route::Chat, Reply::Text(t)) => json_response(200, completion(&t).to_string()),
         (Route::Chat, _) if stream => sse(split_text(&default_answer(body)), StreamEnd::Done),
