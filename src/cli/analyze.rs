@@ -67,7 +67,10 @@ pub fn run(cfg: &Config, quiet: bool, a: AnalyzeArgs) -> anyhow::Result<()> {
         return Err(Exit(2).into());
     };
     let service = match &a.app {
-        Some(app) => Some(Dataset::load(&config::resolve_paths(cfg).datasets, app)?.description),
+        Some(app) => {
+            let paths = config::resolve_paths(cfg);
+            Some(Dataset::find(&paths.datasets, &paths.storage, app)?.description)
+        }
         None => None,
     };
     let input = read_input(&a.input)?;

@@ -5,6 +5,7 @@
 //! tried, results, tokens, timings). Ctrl-C cancels; the record is still written.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -49,12 +50,16 @@ pub struct AskArgs {
     /// Do not write results/<app>/<timestamp>.json.
     #[arg(long)]
     pub no_record: bool,
+    /// Ask about these logs (files, a folder, or - for stdin), indexed first
+    /// when they have no knowledge yet.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub input: Vec<PathBuf>,
 }
 
 /// Everything a question needs, from the config and flags.
 pub(super) fn context(cfg: &Config, app: &str, backend: &BackendArgs) -> anyhow::Result<PipelineContext> {
     let paths = config::resolve_paths(cfg);
-    let dataset = Dataset::load(&paths.datasets, app).ok();
+    let dataset = Dataset::find(&paths.datasets, &paths.storage, app).ok();
     let llm = LlmClient::from_config(cfg)?;
     let kb = KnowledgeBase::load(&paths.storage, app, Some(&cfg.llm.chat_model), Some(&cfg.llm.embedding_model))?;
     let backend = backend.open(cfg, Some(app), None)?;
@@ -71,7 +76,20 @@ pub(super) fn window(t: &TimeArgs) -> anyhow::Result<(Option<i64>, Option<i64>)>
 }
 
 pub fn run(cfg: &Config, quiet: bool, a: AskArgs) -> anyhow::Result<()> {
-    let app = a.app.clone().unwrap_or_else(|| cfg.app.clone());
+    let mut own = cfg.clone();
+    let given = super::inputs::Given { inputs: &a.input, app: a.app.as_deref(), ..Default::default() };
+    let opened = super::inputs::open(&mut own, &given, quiet)?;
+    let cfg = &own;
+    let app = match &opened {
+        Some(o) => o.app.clone(),
+        None => a.app.clone().unwrap_or_else(|| cfg.app.clone()),
+    };
+    if !a.input.is_empty() {
+        if opened.is_none() {
+            anyhow::bail!("--input opens logs as an app of their own: leave out --app {app} (its logs are its sample), or name the new app with --app NEW");
+        }
+        super::inputs::index_if_missing(cfg, quiet, &app)?;
+    }
     let mut ctx = context(cfg, &app, &a.backend)?;
     if a.yes {
         // Asked, and answered "run as is" by `drive`.

@@ -75,7 +75,7 @@ pub fn open_engine(cfg: &Config, app: Option<&str>, input: Option<&PathBuf>) -> 
     match (app, input) {
         (None, Some(_)) => bail!("--input needs --app: the app's dataset says how to read the lines"),
         (Some(app), Some(path)) => {
-            let dataset = Dataset::load(&paths.datasets, app)?;
+            let dataset = Dataset::find(&paths.datasets, &paths.storage, app)?;
             let input = if path.as_os_str() == "-" {
                 Input::Memory(read_stdin()?.into())
             } else {
@@ -88,10 +88,10 @@ pub fn open_engine(cfg: &Config, app: Option<&str>, input: Option<&PathBuf>) -> 
         }
         (Some(app), None) => {
             // Load it first for a clear error on an unknown app.
-            Dataset::load(&paths.datasets, app)?;
-            Ok(Engine::open(&paths.datasets, Some(&[app.to_string()]))?)
+            Dataset::find(&paths.datasets, &paths.storage, app)?;
+            Ok(Engine::open_in(&paths.datasets, Some(&paths.storage), Some(&[app.to_string()]))?)
         }
-        (None, None) => Engine::open(&paths.datasets, None)
+        (None, None) => Engine::open_in(&paths.datasets, Some(&paths.storage), None)
             .with_context(|| format!("loading datasets from {}", paths.datasets.display())),
     }
 }

@@ -23,9 +23,11 @@ use crate::storage::AppStore;
 pub struct IndexArgs {
     #[command(flatten)]
     pub format: FormatArgs,
-    /// The log file (plain or gzip); default: the dataset's sample log.
-    #[arg(long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
+    /// The logs: files (plain or gzip), a folder, or - for stdin; default:
+    /// the dataset's sample log. Without --app the app is named after the
+    /// first file (stdin: `stdin`).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub input: Vec<PathBuf>,
     /// Rebuild from the start even when nothing changed or the input only grew.
     #[arg(long)]
     pub force: bool,
@@ -54,7 +56,30 @@ pub struct IndexArgs {
     pub every: Option<String>,
 }
 
-pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
+pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()> {
+    let mut own = cfg.clone();
+    let given = super::inputs::Given {
+        inputs: &a.input,
+        app: a.format.app.as_deref(),
+        format: a.format.format.as_deref(),
+        timestamp: a.format.timestamp.as_deref(),
+    };
+    let opened = super::inputs::open(&mut own, &given, g.quiet)?;
+    let cfg = &own;
+    if let Some(o) = &opened {
+        // The app's definition says how to read its file from now on.
+        a.format.app = Some(o.app.clone());
+        a.format.format = None;
+        a.format.timestamp = None;
+        a.input = vec![o.log.clone()];
+    }
+    if a.input.len() > 1 {
+        anyhow::bail!("several --input files need no --app (they open as one app of their own)");
+    }
+    let mut input = a.input.first().cloned();
+    if opened.is_none() && input.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        input = Some(super::inputs::keep_stdin(cfg, a.format.app.as_deref().unwrap_or(&cfg.app))?);
+    }
     if a.tui {
         let from_loki = match &a.from_loki {
             Some(selector) => {
@@ -78,14 +103,14 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
         };
         let job = crate::tui::indexing::IndexJob {
             app: cfg.app.clone(),
-            input: a.input.clone(),
+            input: input.clone(),
             force: a.force,
             offline: a.offline,
             use_known: !a.format.no_known_templates,
             follow: a.follow,
             from_loki,
         };
-        return crate::tui::run(cfg, crate::tui::Options { index: Some(job) });
+        return crate::tui::run(cfg, crate::tui::Options { index: Some(job), ..Default::default() });
     }
     if let Some(selector) = &a.from_loki {
         return super::index_loki::run(cfg, g, &a, selector);
@@ -94,7 +119,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: IndexArgs) -> anyhow::Result<()> {
         anyhow::bail!("--start, --end and --since choose the range of --from-loki");
     }
     let (ds, known) = load_dataset(cfg, &a.format)?;
-    let mut plan = Plan::new(cfg, ds, known, a.input.as_deref(), !a.format.no_known_templates)?;
+    let mut plan = Plan::new(cfg, ds, known, input.as_deref(), !a.format.no_known_templates)?;
     plan.force = a.force;
     if a.follow {
         return super::index_follow::run_file(cfg, g, plan);

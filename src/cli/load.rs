@@ -42,7 +42,7 @@ pub struct LoadArgs {
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: LoadArgs) -> anyhow::Result<()> {
     let paths = config::resolve_paths(cfg);
-    let dataset = Dataset::load(&paths.datasets, &a.app)?;
+    let dataset = Dataset::find(&paths.datasets, &paths.storage, &a.app)?;
     let path = match (&a.input, &dataset.log_path) {
         (Some(p), _) | (None, Some(p)) => p.clone(),
         (None, None) => anyhow::bail!("dataset {} has no sample log: give --input FILE", a.app),

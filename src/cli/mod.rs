@@ -9,6 +9,7 @@ mod chart;
 mod index;
 mod index_follow;
 mod index_loki;
+mod inputs;
 mod labels;
 mod load;
 mod output;
@@ -34,6 +35,17 @@ pub struct Cli {
     /// The app the TUI opens (no command); default: the config's `app`.
     #[arg(long)]
     pub app: Option<String>,
+    /// Logs the TUI opens as an app of their own: files, a folder, or - for
+    /// stdin (`kubectl logs deploy/api | logcopilot -`). A command name wins:
+    /// write `./index` for a file named index.
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// With FILE: a Loghub header pattern for the lines, e.g. '<Date> <Time> <Level> <Content>'.
+    #[arg(long, value_name = "PATTERN", requires = "inputs")]
+    pub format: Option<String>,
+    /// With --format: the timestamp spec, e.g. '<Date> <Time>=%Y-%m-%d %H:%M:%S'.
+    #[arg(long, value_name = "SPEC", requires = "format")]
+    pub timestamp: Option<String>,
     /// No command opens the TUI.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -115,6 +127,11 @@ pub fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(e) if e.is::<query_error::Reported>() => 1,
         Err(e) if e.is::<Exit>() => e.downcast_ref::<Exit>().map_or(1, |x| x.0),
+        // Nothing to do is not a failure.
+        Err(e) if matches!(e.downcast_ref::<crate::inputs::InputError>(), Some(crate::inputs::InputError::EmptyStdin)) => {
+            eprintln!("{e}");
+            0
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             1
@@ -145,9 +162,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         threads: cli.global.threads,
         ..Default::default()
     };
-    let cfg: Config = config::load(&overrides)?;
+    let mut cfg: Config = config::load(&overrides)?;
+    unpack_samples(&cfg, cli.global.quiet);
     match cli.command {
-        None => crate::tui::run(&cfg, crate::tui::Options::default()),
+        None => {
+            let given = inputs::Given {
+                inputs: &cli.inputs,
+                app: cli.app.as_deref(),
+                format: cli.format.as_deref(),
+                timestamp: cli.timestamp.as_deref(),
+            };
+            let stdin = cli.inputs.iter().any(|p| p.as_os_str() == "-");
+            inputs::open(&mut cfg, &given, cli.global.quiet)?;
+            crate::tui::run(&cfg, crate::tui::Options { keys_from_tty: stdin, ..Default::default() })
+        }
         Some(Command::Index(a)) => index::run(&cfg, &cli.global, a),
         Some(Command::Parse(a)) => parse::run(&cfg, &cli.global, a),
         Some(Command::Query(a)) => query::run(&cfg, a),
@@ -158,6 +186,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Eval(a)) => eval::run(&cfg, cli.global.quiet, a),
         Some(Command::Analyze(a)) => analyze::run(&cfg, cli.global.quiet, a),
         Some(Command::Scan(a)) => scan::run(&cfg, cli.global.quiet, a),
+    }
+}
+
+/// Outside a checkout, with no datasets folder configured, the bundled
+/// samples are unpacked into the user data folder on first use.
+fn unpack_samples(cfg: &Config, quiet: bool) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if cfg.paths.datasets.is_some() || config::find_checkout(&cwd).is_some() {
+        return;
+    }
+    let dir = config::resolve_paths(cfg).datasets;
+    match crate::dataset::bundled::unpack_missing(&dir) {
+        Ok(w) if !w.is_empty() && !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) => eprintln!("· the bundled samples ({}) are in {}", w.join(", "), dir.display()),
+        Ok(_) => {}
+        Err(e) => eprintln!("! the bundled samples could not be unpacked into {}: {e}", dir.display()),
     }
 }
 
@@ -179,7 +222,7 @@ pub fn load_dataset(
         return Ok((ds, Vec::new()));
     }
     let paths = config::resolve_paths(cfg);
-    let ds = crate::dataset::Dataset::load(&paths.datasets, &app)?;
+    let ds = crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &app)?;
     let known = match (&ds.templates_path, f.no_known_templates) {
         (Some(p), false) => crate::index::templates::load(p).with_context(|| format!("dataset {app}"))?,
         _ => Vec::new(),

@@ -28,14 +28,33 @@ pub struct ParseArgs {
 }
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: ParseArgs) -> anyhow::Result<()> {
-    let (ds, known) = load_dataset(cfg, &a.format)?;
+    let mut own = cfg.clone();
+    let inputs = [a.input.clone()];
+    let given = super::inputs::Given {
+        inputs: &inputs,
+        app: a.format.app.as_deref(),
+        format: a.format.format.as_deref(),
+        timestamp: a.format.timestamp.as_deref(),
+    };
+    let mut input = a.input.clone();
+    let (ds, known) = match super::inputs::open(&mut own, &given, g.quiet)? {
+        Some(o) => {
+            let known = match (&o.dataset.templates_path, a.format.no_known_templates) {
+                (Some(p), false) => crate::index::templates::load(p)?,
+                _ => Vec::new(),
+            };
+            input = o.log;
+            (o.dataset, known)
+        }
+        None => load_dataset(cfg, &a.format)?,
+    };
     let mut opts = index_options(cfg, !a.format.no_known_templates);
     opts.keep_line_templates = true;
     let progress = Progress::new(g.quiet);
     let on_event = |e: IndexEvent| progress.handle(e);
     let cancel = AtomicBool::new(false);
-    let out = index::run(&ds, &a.input, &known, &opts, &on_event, &cancel)
-        .with_context(|| format!("parsing {}", a.input.display()))?;
+    let out = index::run(&ds, &input, &known, &opts, &on_event, &cancel)
+        .with_context(|| format!("parsing {}", input.display()))?;
     let line_tpl = out.line_templates.unwrap_or_default();
     let templates = &out.knowledge.templates;
 
@@ -50,7 +69,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: ParseArgs) -> anyhow::Result<()> {
     header.extend(fields.iter().filter(|f| *f != "Content").map(String::as_str));
     header.extend(["Content", "EventId", "EventTemplate"]);
     w.write_record(&header)?;
-    let mut reader = BlockReader::open(&a.input)?.max_line(opts.max_line_bytes);
+    let mut reader = BlockReader::open(&input)?.max_line(opts.max_line_bytes);
     let mut parser = LineParser::new(&ds);
     let mut parsed = Parsed::default();
     let mut n = 0usize;

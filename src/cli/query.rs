@@ -28,9 +28,10 @@ pub struct QueryArgs {
     /// Only this app's dataset (the embedded engine otherwise loads every dataset).
     #[arg(long)]
     pub app: Option<String>,
-    /// A log file (plain, gzip, or - for stdin) read instead of the app's sample log.
-    #[arg(long, value_name = "FILE", requires = "app")]
-    pub input: Option<PathBuf>,
+    /// Logs to query: files (plain, gzip), a folder, or - for stdin; with
+    /// --app, one file read in that dataset's format instead of its sample.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub input: Vec<PathBuf>,
     #[command(flatten)]
     pub backend: BackendArgs,
     #[command(flatten)]
@@ -78,7 +79,13 @@ pub fn run(cfg: &Config, a: QueryArgs) -> anyhow::Result<()> {
         };
         Req::Range(RangeRequest { query: a.query.clone(), start_ns, end_ns, step_ns, limit: a.limit, direction })
     };
-    let backend = a.backend.open(cfg, a.app.as_deref(), a.input.as_ref())?;
+    let mut own = cfg.clone();
+    let given = super::inputs::Given { inputs: &a.input, app: a.app.as_deref(), ..Default::default() };
+    let (app, input) = match super::inputs::open(&mut own, &given, false)? {
+        Some(o) => (Some(o.app), None),
+        None => (a.app.clone(), a.input.first().cloned()),
+    };
+    let backend = a.backend.open(&own, app.as_deref(), input.as_ref())?;
     let rt = runtime()?;
     let result = rt.block_on(async {
         match &req {

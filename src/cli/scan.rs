@@ -58,10 +58,27 @@ pub struct ScanArgs {
     /// Template signals printed at the end.
     #[arg(long, value_name = "N", default_value_t = 15)]
     pub signals: usize,
+    /// Scan these logs (files, a folder, or - for stdin), indexed first when
+    /// they have no knowledge yet.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub input: Vec<std::path::PathBuf>,
 }
 
 pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
-    let app = a.app.clone().unwrap_or_else(|| cfg.app.clone());
+    let mut own = cfg.clone();
+    let given = super::inputs::Given { inputs: &a.input, app: a.app.as_deref(), ..Default::default() };
+    let opened = super::inputs::open(&mut own, &given, quiet)?;
+    let cfg = &own;
+    let app = match &opened {
+        Some(o) => o.app.clone(),
+        None => a.app.clone().unwrap_or_else(|| cfg.app.clone()),
+    };
+    if !a.input.is_empty() {
+        if opened.is_none() {
+            anyhow::bail!("--input opens logs as an app of their own: leave out --app {app} (its logs are its sample), or name the new app with --app NEW");
+        }
+        super::inputs::index_if_missing(cfg, quiet, &app)?;
+    }
     let paths = config::resolve_paths(cfg);
     let mut options = ScanOptions::from_config(cfg);
     if let Some(w) = &a.window {
@@ -74,7 +91,7 @@ pub fn run(cfg: &Config, quiet: bool, a: ScanArgs) -> anyhow::Result<()> {
         options.max_lines = n;
     }
     let backend = a.backend.open(cfg, Some(&app), None)?;
-    let dataset = match Dataset::load(&paths.datasets, &app) {
+    let dataset = match Dataset::find(&paths.datasets, &paths.storage, &app) {
         Ok(d) => Some(Arc::new(d)),
         Err(DatasetError::NotFound { .. }) => None,
         Err(e) => {

@@ -53,6 +53,7 @@ pub struct Config {
     pub loki: LokiConfig,
     pub llm: LlmConfig,
     pub index: IndexConfig,
+    pub input: InputConfig,
     pub pipeline: PipelineConfig,
     pub analyze: AnalyzeConfig,
     pub scan: ScanConfig,
@@ -74,6 +75,7 @@ impl Default for Config {
             loki: LokiConfig::default(),
             llm: LlmConfig::default(),
             index: IndexConfig::default(),
+            input: InputConfig::default(),
             pipeline: PipelineConfig::default(),
             analyze: AnalyzeConfig::default(),
             scan: ScanConfig::default(),
@@ -247,6 +249,20 @@ impl FromStr for RedactionMode {
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| ParseRedactionModeError(s.to_owned()))
+    }
+}
+
+/// `[input]`: opening a user's own files (`logcopilot FILE…`, a folder, stdin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputConfig {
+    /// A folder opens at most this many log files (the rest are listed).
+    pub max_files: usize,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig { max_files: 1000 }
     }
 }
 
@@ -873,6 +889,7 @@ impl Config {
             ("index.max_children", ix.max_children),
             ("index.block_size_kib", ix.block_size_kib),
             ("index.max_line_bytes", ix.max_line_bytes),
+            ("input.max_files", self.input.max_files),
             ("llm.concurrency", self.llm.concurrency),
             ("llm.embedding_batch_size", self.llm.embedding_batch_size),
         ];

@@ -1,6 +1,7 @@
 //! A dataset: one folder `datasets/<app>/` with a `dataset.toml` that says how
 //! to read the system's logs. A new system is a new folder, never new code.
 
+pub mod bundled;
 pub mod header;
 pub mod level;
 mod structured_spec;
@@ -228,6 +229,24 @@ impl Dataset {
         Self::from_file(app, Some(&folder), &path, file, xxhash_rust::xxh3::xxh3_64(hash_input.as_bytes()))
     }
 
+    /// The dataset of `app`: a hand-written `<datasets>/<app>/dataset.toml`
+    /// wins; else the one the tool wrote for a user's own files in
+    /// `<storage>/<app>/dataset.toml` (see [`crate::inputs`]).
+    pub fn find(datasets_dir: &Path, storage_dir: &Path, app: &str) -> Result<Self, DatasetError> {
+        match Self::load(datasets_dir, app) {
+            Err(DatasetError::NotFound { app, dir, mut available }) => {
+                if storage_dir.join(&app).join("dataset.toml").is_file() {
+                    return Self::load(storage_dir, &app);
+                }
+                available.extend(list(storage_dir));
+                available.sort();
+                available.dedup();
+                Err(DatasetError::NotFound { app, dir, available })
+            }
+            other => other,
+        }
+    }
+
     /// Builds a dataset from a `--format` flag (and an optional `--timestamp`).
     /// `--format json` / `--format logfmt` take every default (the message,
     /// timestamp and level keys found by their usual names).
@@ -417,6 +436,15 @@ pub(crate) fn valid_label_name(s: &str) -> bool {
 }
 
 /// The apps in a datasets folder (sub-folders holding a dataset.toml).
+/// Every app of [`Dataset::find`]: the datasets and the user's own apps in storage.
+pub fn list_all(datasets_dir: &Path, storage_dir: &Path) -> Vec<String> {
+    let mut all = list(datasets_dir);
+    all.extend(list(storage_dir));
+    all.sort();
+    all.dedup();
+    all
+}
+
 pub fn list(datasets_dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(datasets_dir)
         .into_iter()

@@ -56,6 +56,9 @@ use indexing::IndexJob;
 pub struct Options {
     /// Open on the indexing screen running this job (`index --tui`).
     pub index: Option<IndexJob>,
+    /// Stdin carried the logs: the keys come from the terminal (`/dev/tty`,
+    /// which crossterm reads when stdin is not one).
+    pub keys_from_tty: bool,
 }
 
 /// What is not configured, for the status bar and the answer pane.
@@ -79,8 +82,8 @@ pub fn open_backend(cfg: &Config) -> anyhow::Result<Backend> {
         return Ok(Backend::Loki(crate::loki::LokiClient::new(&cfg.loki)?));
     }
     let paths = config::resolve_paths(cfg);
-    crate::dataset::Dataset::load(&paths.datasets, &cfg.app)?;
-    let engine = crate::backend::embedded::Engine::open(&paths.datasets, Some(std::slice::from_ref(&cfg.app)))
+    crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &cfg.app)?;
+    let engine = crate::backend::embedded::Engine::open_in(&paths.datasets, Some(&paths.storage), Some(std::slice::from_ref(&cfg.app)))
         .with_context(|| format!("loading dataset {} from {}", cfg.app, paths.datasets.display()))?;
     Ok(Backend::Embedded(Arc::new(engine)))
 }
@@ -105,7 +108,8 @@ pub fn settings(cfg: &Config, backend: &'static str) -> Settings {
 /// Runs the TUI until the user quits.
 pub fn run(cfg: &Config, opts: Options) -> anyhow::Result<()> {
     use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+    let keys = if opts.keys_from_tty { std::fs::File::open("/dev/tty").is_ok() } else { std::io::stdin().is_terminal() };
+    if !keys || !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal (stdin and stdout); for scripts use `logcopilot query` (see --help)");
     }
     Zone::parse(&cfg.ui.time_zone).map_err(|e| anyhow::anyhow!("ui.time_zone: {e}"))?;

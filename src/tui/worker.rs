@@ -101,7 +101,7 @@ struct Asking {
 fn scan_context(ctx: &WorkerCtx) -> Result<crate::scan::ScanContext, String> {
     let cfg = &ctx.config;
     let paths = crate::config::resolve_paths(cfg);
-    let dataset = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok().map(Arc::new);
+    let dataset = crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &ctx.app).ok().map(Arc::new);
     let kb = crate::retrieve::KnowledgeBase::load(&ctx.storage, &ctx.app, None, None).ok().map(Arc::new);
     let llm = crate::llm::LlmClient::from_config(cfg).map_err(|e| format!("the model is misconfigured: {e}"))?;
     let options = crate::scan::ScanOptions::from_config(cfg);
@@ -112,7 +112,7 @@ fn scan_context(ctx: &WorkerCtx) -> Result<crate::scan::ScanContext, String> {
 fn pipeline_context(ctx: &WorkerCtx) -> Result<PipelineContext, String> {
     let cfg = &ctx.config;
     let paths = crate::config::resolve_paths(cfg);
-    let dataset = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok();
+    let dataset = crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &ctx.app).ok();
     let llm = crate::llm::LlmClient::from_config(cfg).map_err(|e| format!("the model is misconfigured: {e}"))?;
     let kb = crate::retrieve::KnowledgeBase::load(&ctx.storage, &ctx.app, Some(&cfg.llm.chat_model), Some(&cfg.llm.embedding_model))
         .map_err(|e| e.to_string())?;
@@ -196,7 +196,7 @@ pub fn spawn(ctx: WorkerCtx, mut jobs: UnboundedReceiver<Job>, out: UnboundedSen
                     chunk_cancel.cancel();
                     analysis = None;
                     let paths = crate::config::resolve_paths(&ctx.config);
-                    let service = crate::dataset::Dataset::load(&paths.datasets, &ctx.app).ok().map(|d| d.description);
+                    let service = crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &ctx.app).ok().map(|d| d.description);
                     let send = |msg| {
                         let _ = out.send(Event::Worker(WorkerMsg::Analysis { id, msg }));
                     };

@@ -18,6 +18,7 @@ mod loki_paging;
 mod loki_push;
 mod loki_server;
 mod loki_tls;
+mod open_files;
 mod pipeline;
 mod query_cli;
 mod reasoning;

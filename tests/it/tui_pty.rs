@@ -33,6 +33,12 @@ fn spawn(args: &[&str], dir: &std::path::Path) -> Pty {
 
 /// [`spawn`] with more environment, and stderr on the pty too (else piped).
 fn spawn_with(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr_on_pty: bool) -> Pty {
+    spawn_full(args, dir, env, stderr_on_pty, None)
+}
+
+/// [`spawn_with`], with stdin from `stdin` instead of the pty (the pty stays
+/// the controlling terminal, as under `cat x.log | logcopilot -`).
+fn spawn_full(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr_on_pty: bool, stdin: Option<File>) -> Pty {
     let (mut master, mut slave) = (0, 0);
     let ws = libc::winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: openpty writes two fds into the given ints; null name/termios are allowed.
@@ -52,13 +58,17 @@ fn spawn_with(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr
         .env_remove("LOKI_ADDR")
         .env_remove("LOKI_BASE_URL")
         .envs(env.iter().copied())
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdin(match stdin {
+            Some(f) => Stdio::from(f),
+            None => Stdio::from(slave.try_clone().unwrap()),
+        })
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(if stderr_on_pty { Stdio::from(slave.try_clone().unwrap()) } else { Stdio::piped() });
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+            // fd 1 is the pty in every case (stdin may be a log).
+            if libc::setsid() < 0 || libc::ioctl(1, libc::TIOCSCTTY as _, 0) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -259,4 +269,61 @@ fn analyze_asks_before_each_next_chunk_on_a_terminal() {
     };
     assert!(status.success(), "{status:?}: {screen}");
     assert_eq!(s.count(crate::llm::server::Route::Chat), 2, "the third chunk was not sent");
+}
+
+/// 300 lines of the OpenSSH sample in a file of the user's.
+fn users_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(datasets().join("openssh/OpenSSH_2k.log")).unwrap();
+    let p = dir.join("auth.log");
+    std::fs::write(&p, text.lines().take(300).collect::<Vec<_>>().join("\n")).unwrap();
+    p
+}
+
+/// `logcopilot ./auth.log` in a folder that is no checkout, with nothing
+/// configured: the file opens as the app `auth` (in the OpenSSH sample's
+/// format, found from its lines), is indexed, and a question is answered.
+#[test]
+fn a_users_file_opens_in_the_tui_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    users_log(dir.path());
+    let data = dir.path().join(".data");
+    let mut p = spawn_with(&["./auth.log"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false);
+    let s = p.wait_for("Knowledge · ");
+    assert!(s.contains("auth"), "the app is named after the file:\n{s}");
+    assert!(data.join("logcopilot/storage/auth/dataset.toml").is_file());
+    p.wait_for("Results · 300 lines");
+    p.send(b"How many failed password attempts were there?\r");
+    let s = p.wait_for("Answer:");
+    assert!(s.contains("Q: How many failed password attempts"), "{s}");
+    p.send(b"\x03");
+    let t = Instant::now();
+    while p.child.try_wait().unwrap().is_none() {
+        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `logcopilot - < auth.log`: the log comes on stdin, the keys from the
+/// terminal; the lines are kept under storage/stdin/input/.
+#[test]
+fn piped_stdin_opens_in_the_tui_and_the_keys_come_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = users_log(dir.path());
+    let data = dir.path().join(".data");
+    let mut p = spawn_full(&["-"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false, Some(File::open(&log).unwrap()));
+    p.wait_for("Results · 300 lines");
+    assert!(data.join("logcopilot/storage/stdin/input/stdin.log").is_file());
+    // Keys still work: Tab moves to the editor, a query runs.
+    p.send(b"\t");
+    p.send(b"\x01\x0b");
+    p.send(br#"{app="stdin"} |= "Failed password""#);
+    p.send(b"\x12");
+    let s = p.wait_for("Results · ");
+    assert!(s.contains("Failed password"), "{s}");
+    p.send(b"\x03");
+    let t = Instant::now();
+    while p.child.try_wait().unwrap().is_none() {
+        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -92,13 +92,24 @@ impl Engine {
 
     /// Every `datasets/<app>/` folder with a log file (only `apps` when given).
     pub fn open(datasets_dir: &Path, apps: Option<&[String]>) -> Result<Engine, BackendError> {
-        let names: Vec<String> = match apps {
-            Some(a) => a.to_vec(),
-            None => crate::dataset::list(datasets_dir),
+        Self::open_in(datasets_dir, None, apps)
+    }
+
+    /// [`Engine::open`], with the user's own apps of `storage_dir` too
+    /// (their `dataset.toml` written by [`crate::inputs`]).
+    pub fn open_in(datasets_dir: &Path, storage_dir: Option<&Path>, apps: Option<&[String]>) -> Result<Engine, BackendError> {
+        let names: Vec<String> = match (apps, storage_dir) {
+            (Some(a), _) => a.to_vec(),
+            (None, Some(st)) => crate::dataset::list_all(datasets_dir, st),
+            (None, None) => crate::dataset::list(datasets_dir),
         };
         let mut sources = Vec::new();
         for app in names {
-            let ds = Dataset::load(datasets_dir, &app).map_err(|e| BackendError::Io(e.to_string()))?;
+            let ds = match storage_dir {
+                Some(st) => Dataset::find(datasets_dir, st, &app),
+                None => Dataset::load(datasets_dir, &app),
+            }
+            .map_err(|e| BackendError::Io(e.to_string()))?;
             let Some(log) = ds.log_path.clone() else { continue };
             if !log.is_file() {
                 if apps.is_some() {

@@ -35,7 +35,7 @@ pub(super) fn run(cfg: &Config, job: &IndexJob, pull: &LokiPull, cancel: &Atomic
     }
     let client = LokiClient::new(&lc).map_err(|e| e.to_string())?;
     let paths = config::resolve_paths(cfg);
-    let ds = Dataset::load(&paths.datasets, &job.app).map_err(|e| e.to_string())?;
+    let ds = Dataset::find(&paths.datasets, &paths.storage, &job.app).map_err(|e| e.to_string())?;
     let known = match (&ds.templates_path, job.use_known) {
         (Some(p), true) => crate::index::templates::load(p).map_err(|e| format!("dataset {}: {e}", job.app))?,
         _ => Vec::new(),

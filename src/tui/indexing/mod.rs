@@ -64,7 +64,7 @@ impl IndexJob {
 /// line and the input's stamp from before it was read.
 fn build(cfg: &Config, job: &IndexJob, on_event: &(dyn Fn(IndexEvent) + Sync), cancel: &AtomicBool) -> Result<(Knowledge, Plan, String, Stamp), String> {
     let paths = config::resolve_paths(cfg);
-    let ds = Dataset::load(&paths.datasets, &job.app).map_err(|e| e.to_string())?;
+    let ds = Dataset::find(&paths.datasets, &paths.storage, &job.app).map_err(|e| e.to_string())?;
     let known = match (&ds.templates_path, job.use_known) {
         (Some(p), true) => crate::index::templates::load(p).map_err(|e| format!("dataset {}: {e}", job.app))?,
         _ => Vec::new(),

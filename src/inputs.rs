@@ -1,0 +1,600 @@
+//! A user's own logs as an app: files, a folder or stdin, opened without a
+//! hand-written dataset. [`open`] expands folders (log-like files only, at
+//! most `input.max_files`), orders a rotated set (`x.log.2.gz`, `x.log.1`,
+//! `x.log`) oldest first, refuses binary files (the others still open), names
+//! the app after the file (`api.log` → `api`, stdin → `stdin`; a name taken by
+//! another dataset gets a suffix, `hdfs-2`), and writes the app's definition
+//! to `<storage>/<app>/dataset.toml`: the `--format`/`--timestamp` given, else
+//! a bundled dataset's format when the lines fit it, else the raw line as the
+//! content with times in line order. Several files, and stdin, are copied in
+//! order into `<storage>/<app>/input/` (temp file, then rename), so the
+//! embedded engine and the index read one file.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::dataset::{Dataset, DatasetError};
+
+/// Why the inputs could not be opened. Each is one line for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("no such file or folder: {0}")]
+    Missing(PathBuf),
+    #[error("the folder {0} holds no log files")]
+    EmptyFolder(PathBuf),
+    #[error("{0} is a binary file, not a log: nothing to open")]
+    AllBinary(PathBuf),
+    #[error("stdin is empty: nothing to open")]
+    EmptyStdin,
+    #[error("stdin can be given once, and only alone")]
+    StdinTwice,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
+    move |source| InputError::Io { path: path.to_path_buf(), source }
+}
+
+/// What to open.
+#[derive(Debug, Clone, Default)]
+pub struct OpenRequest {
+    /// Files, folders, or `-` for stdin.
+    pub inputs: Vec<PathBuf>,
+    /// The app's name (default: from the first file's name).
+    pub app: Option<String>,
+    /// A Loghub header pattern (`--format`), and `--timestamp`.
+    pub format: Option<String>,
+    pub timestamp: Option<String>,
+    /// `input.max_files`.
+    pub max_files: usize,
+}
+
+/// The opened app.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub app: String,
+    pub dataset: Dataset,
+    /// The one file the index and the engine read.
+    pub log: PathBuf,
+    /// The files it holds, in the order read.
+    pub files: Vec<PathBuf>,
+    /// What the user should know (skipped files, the format, a renamed app).
+    pub notes: Vec<String>,
+}
+
+/// Where the definitions live.
+#[derive(Debug, Clone)]
+pub struct Folders<'a> {
+    pub datasets: &'a Path,
+    pub storage: &'a Path,
+}
+
+/// Opens `req` (stdin is read by `stdin` when an input is `-`).
+pub fn open(dirs: &Folders<'_>, req: &OpenRequest, stdin: &mut dyn Read) -> Result<Opened, InputError> {
+    let mut notes = Vec::new();
+    let is_stdin = req.inputs.iter().any(|p| p.as_os_str() == "-");
+    if is_stdin && req.inputs.len() > 1 {
+        return Err(InputError::StdinTwice);
+    }
+    let files = if is_stdin { Vec::new() } else { expand(&req.inputs, req.max_files.max(1), &mut notes)? };
+    let base = req.app.clone().unwrap_or_else(|| if is_stdin { "stdin".to_owned() } else { app_name(&files[0]) });
+    // The file of a dataset that exists (e.g. a bundled sample's log) opens as that dataset.
+    if req.format.is_none() && files.len() == 1 {
+        if let Some(ds) = dataset_of_file(dirs, &files[0], req.app.as_deref()) {
+            return Ok(Opened { app: ds.name.clone(), log: files[0].clone(), files, notes, dataset: ds });
+        }
+    }
+    let source = Source { files: files.iter().map(|f| f.display().to_string()).collect(), format: req.format.clone(), timestamp: req.timestamp.clone() };
+    let app = free_name(dirs, &base, &source, is_stdin, &mut notes);
+    let dir = dirs.storage.join(&app);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let log = if is_stdin {
+        spool_stdin(&dir, stdin)?
+    } else if files.len() == 1 {
+        files[0].clone()
+    } else {
+        concatenate(&dir, &files)?
+    };
+    let format = match (&req.format, guess_bundled(dirs.datasets, &log)) {
+        (Some(f), _) => Format::Given { format: f.clone(), timestamp: req.timestamp.clone() },
+        (None, Some(ds)) => {
+            notes.push(format!("the lines fit the format of the {} sample: read as {}", ds.name, ds.name));
+            Format::Like(ds)
+        }
+        (None, None) => {
+            notes.push(
+                "no format given: each line is read whole as the content, and times follow the order of the lines \
+                 (pass --format and --timestamp for the real times)"
+                    .to_owned(),
+            );
+            Format::Raw
+        }
+    };
+    write_definition(&dir, &app, &log, &source, &format)?;
+    let dataset = Dataset::load(dirs.storage, &app)?;
+    Ok(Opened { app, dataset, log, files, notes })
+}
+
+/// Where the app's lines came from (kept beside its definition: the same
+/// files open as the same app again).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+struct Source {
+    files: Vec<String>,
+    format: Option<String>,
+    timestamp: Option<String>,
+}
+
+const SOURCE_FILE: &str = "source.json";
+
+/// Files of `inputs`, folders expanded; skipped ones go to `notes`.
+fn expand(inputs: &[PathBuf], max_files: usize, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, InputError> {
+    let mut files = Vec::new();
+    for p in inputs {
+        let meta = std::fs::metadata(p).map_err(|_| InputError::Missing(p.clone()))?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(io(p))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.is_file() && log_like(f))
+                .collect();
+            if found.is_empty() {
+                return Err(InputError::EmptyFolder(p.clone()));
+            }
+            found = in_time_order(found);
+            if found.len() > max_files {
+                let rest: Vec<String> = found.split_off(max_files).iter().map(|f| file_name(f)).collect();
+                let shown = rest.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+                let more = if rest.len() > 10 { format!(" and {} more", rest.len() - 10) } else { String::new() };
+                notes.push(format!("{} of {} files opened (input.max_files); left out: {shown}{more}", max_files, max_files + rest.len()));
+            }
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut kept = Vec::new();
+    for f in in_time_order(files) {
+        match is_binary(&f) {
+            Ok(false) => kept.push(std::fs::canonicalize(&f).unwrap_or(f)),
+            Ok(true) => notes.push(format!("{} is a binary file: left out", f.display())),
+            Err(e) => return Err(InputError::Io { path: f, source: e }),
+        }
+    }
+    if kept.is_empty() {
+        return Err(InputError::AllBinary(inputs[0].clone()));
+    }
+    Ok(kept)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// A file name a log has: `.log`, `.txt`, `.out`, `.err`, `.json(l)`, a
+/// rotation number, gzip, or no extension; not hidden.
+fn log_like(p: &Path) -> bool {
+    let name = file_name(p).to_ascii_lowercase();
+    if name.starts_with('.') {
+        return false;
+    }
+    let (stem, _) = rotation(&name);
+    let ext = Path::new(stem).extension().map(|e| e.to_string_lossy().into_owned());
+    match ext.as_deref() {
+        None => true,
+        Some(e) => ["log", "txt", "out", "err", "json", "jsonl", "ndjson", "csv", "tsv", "logfmt", "syslog"].contains(&e) || e.chars().all(|c| c.is_ascii_digit()),
+    }
+}
+
+/// `x.log.2.gz` → (`x.log`, 2); `x.log` → (`x.log`, 0).
+fn rotation(name: &str) -> (&str, u32) {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    match name.rsplit_once('.') {
+        Some((stem, n)) if !n.is_empty() && n.len() <= 4 && n.chars().all(|c| c.is_ascii_digit()) => (stem, n.parse().unwrap_or(0)),
+        _ => (name, 0),
+    }
+}
+
+/// A rotated set oldest first (`x.log.3`, `x.log.2.gz`, `x.log.1`, `x.log`),
+/// other files by name.
+fn in_time_order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+    files.sort_by(|a, b| {
+        let (na, nb) = (file_name(a), file_name(b));
+        let ((sa, ra), (sb, rb)) = (rotation(&na), rotation(&nb));
+        (a.parent(), sa).cmp(&(b.parent(), sb)).then(rb.cmp(&ra))
+    });
+    files
+}
+
+/// A NUL byte in the first 8 KiB (after gunzip).
+fn is_binary(p: &Path) -> std::io::Result<bool> {
+    let mut head = vec![0u8; 8192];
+    let n = reader(p)?.read(&mut head)?;
+    Ok(head[..n].contains(&0))
+}
+
+/// The file's bytes, gunzipped when it starts with gzip's magic.
+fn reader(p: &Path) -> std::io::Result<Box<dyn Read>> {
+    let mut f = File::open(p)?;
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic)?;
+    let f = File::open(p)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        return Ok(Box::new(flate2::read::MultiGzDecoder::new(f)));
+    }
+    Ok(Box::new(f))
+}
+
+/// `api.log` → `api`, `web-1.log.2.gz` → `web-1`, `My App.txt` → `my-app`.
+pub fn app_name(p: &Path) -> String {
+    let name = file_name(p).to_ascii_lowercase();
+    let (stem, _) = rotation(&name);
+    let stem = stem.strip_suffix(".log").or_else(|| Path::new(stem).file_stem().and_then(|s| s.to_str())).unwrap_or(stem);
+    let mut out = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() { "log".to_owned() } else { out }
+}
+
+/// The dataset whose log `file` is (same path, or same bytes as its log).
+fn dataset_of_file(dirs: &Folders<'_>, file: &Path, app: Option<&str>) -> Option<Dataset> {
+    let names = match app {
+        Some(a) => vec![a.to_owned()],
+        None => crate::dataset::list(dirs.datasets),
+    };
+    let size = std::fs::metadata(file).ok()?.len();
+    names.into_iter().find_map(|n| {
+        let ds = Dataset::load(dirs.datasets, &n).ok()?;
+        let log = ds.log_path.as_ref()?;
+        let same = std::fs::canonicalize(log).ok().as_deref() == Some(file)
+            || (std::fs::metadata(log).ok()?.len() == size && std::fs::read(log).ok()? == std::fs::read(file).ok()?);
+        same.then_some(ds)
+    })
+}
+
+/// `base`, or `base-2`, `base-3`…: the first name no other dataset holds
+/// (the same source opens as the same app again).
+fn free_name(dirs: &Folders<'_>, base: &str, source: &Source, stdin: bool, notes: &mut Vec<String>) -> String {
+    for n in 1.. {
+        let name = if n == 1 { base.to_owned() } else { format!("{base}-{n}") };
+        let bundled = dirs.datasets.join(&name).join("dataset.toml").is_file();
+        let mine = dirs.storage.join(&name);
+        let known: Option<Source> = std::fs::read(mine.join(SOURCE_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let taken = bundled || (mine.join("dataset.toml").is_file() && known.as_ref() != Some(source) && !stdin);
+        if !taken {
+            if n > 1 {
+                notes.push(format!("the name {base:?} is taken by another dataset: this app is {name:?} (--app names it)"));
+            }
+            return name;
+        }
+    }
+    unreachable!("some name is free")
+}
+
+/// Stdin copied into `<dir>/input/stdin.log` (gunzipped); its path.
+pub fn spool_stdin(dir: &Path, stdin: &mut dyn Read) -> Result<PathBuf, InputError> {
+    let input = dir.join("input");
+    std::fs::create_dir_all(&input).map_err(io(&input))?;
+    let target = input.join("stdin.log");
+    let mut tmp = tempfile::NamedTempFile::new_in(&input).map_err(io(&input))?;
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        let n = stdin.read(&mut head[got..]).map_err(io(Path::new("stdin")))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    if got == 0 {
+        return Err(InputError::EmptyStdin);
+    }
+    let rest = std::io::Cursor::new(head[..got].to_vec()).chain(stdin);
+    let mut r: Box<dyn Read> = if got == 2 && head == [0x1f, 0x8b] { Box::new(flate2::read::MultiGzDecoder::new(rest)) } else { Box::new(rest) };
+    std::io::copy(&mut r, &mut tmp).map_err(io(Path::new("stdin")))?;
+    tmp.persist(&target).map_err(|e| InputError::Io { path: target.clone(), source: e.error })?;
+    Ok(target)
+}
+
+/// `files` one after the other (gunzipped, a line end between them) into
+/// `<dir>/input/combined.log`; its path.
+fn concatenate(dir: &Path, files: &[PathBuf]) -> Result<PathBuf, InputError> {
+    let input = dir.join("input");
+    std::fs::create_dir_all(&input).map_err(io(&input))?;
+    let target = input.join("combined.log");
+    let mut tmp = tempfile::NamedTempFile::new_in(&input).map_err(io(&input))?;
+    for f in files {
+        let mut r = BufReader::new(reader(f).map_err(io(f))?);
+        let mut last = b'\n';
+        loop {
+            let buf = r.fill_buf().map_err(io(f))?;
+            if buf.is_empty() {
+                break;
+            }
+            last = buf[buf.len() - 1];
+            tmp.write_all(buf).map_err(io(&target))?;
+            let n = buf.len();
+            r.consume(n);
+        }
+        if last != b'\n' {
+            tmp.write_all(b"\n").map_err(io(&target))?;
+        }
+    }
+    tmp.persist(&target).map_err(|e| InputError::Io { path: target.clone(), source: e.error })?;
+    Ok(target)
+}
+
+/// How the app's lines are read.
+enum Format {
+    Given { format: String, timestamp: Option<String> },
+    /// A bundled sample's format (its header, stamp, labels, levels).
+    Like(Dataset),
+    Raw,
+}
+
+/// The first `n` non-blank lines of a file.
+fn head_lines(p: &Path, n: usize) -> Vec<String> {
+    let Ok(r) = reader(p) else { return Vec::new() };
+    BufReader::new(r)
+        .split(b'\n')
+        .map_while(Result::ok)
+        .map(|l| String::from_utf8_lossy(&l).trim_end_matches('\r').to_owned())
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .collect()
+}
+
+/// The words (letters only, 3 or more) of some lines.
+fn words(lines: &[String]) -> std::collections::HashSet<String> {
+    lines
+        .iter()
+        .flat_map(|l| l.split(|c: char| !c.is_ascii_alphabetic()))
+        .filter(|w| w.len() >= 3)
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// A bundled dataset whose format reads ≥ 90 % of the first 200 lines with
+/// a timestamp; of several, the one whose sample shares the most words with
+/// these lines (then the most header fields).
+fn guess_bundled(datasets: &Path, log: &Path) -> Option<Dataset> {
+    let lines = head_lines(log, 200);
+    if lines.is_empty() {
+        return None;
+    }
+    let mine = words(&lines);
+    let mut fits: Vec<((usize, usize), Dataset)> = Vec::new();
+    for name in crate::dataset::list(datasets) {
+        let Ok(ds) = Dataset::load(datasets, &name) else { continue };
+        let Some(ts) = ds.timestamp.clone() else { continue };
+        if ds.header.structured_format().is_some() {
+            continue;
+        }
+        let mut spans = crate::dataset::FieldSpans::default();
+        let ok = lines
+            .iter()
+            .filter(|l| {
+                let l = l.trim();
+                ds.header.match_line(l, &mut spans) && {
+                    let sp = spans.as_slice();
+                    ts.has_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""))
+                        && {
+                            let mut buf = String::new();
+                            ts.stamp_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""), &mut buf);
+                            ts.parse_text(&buf).is_some()
+                        }
+                }
+            })
+            .count();
+        if ok * 10 >= lines.len() * 9 {
+            let theirs = ds.log_path.as_deref().map(|p| words(&head_lines(p, 200))).unwrap_or_default();
+            let shared = mine.intersection(&theirs).count();
+            fits.push(((shared, ds.header.fields().len()), ds));
+        }
+    }
+    fits.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    fits.into_iter().next().map(|(_, d)| d)
+}
+
+#[derive(Serialize)]
+struct DefinitionFile<'a> {
+    description: String,
+    log: String,
+    format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<TimestampDef<'a>>,
+    /// Loki labels from the header fields that make good ones.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    labels: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// Header fields that make good labels (few values each), by their usual names.
+fn labels_of(format: &str) -> std::collections::BTreeMap<&'static str, String> {
+    const NAMES: [(&str, &[&str]); 4] = [
+        ("level", &["Level", "Severity", "Lvl"]),
+        ("component", &["Component", "Logger", "Module"]),
+        ("host", &["Host", "Hostname", "Node"]),
+        ("service", &["Service", "Program", "App", "Process"]),
+    ];
+    let fields = crate::dataset::HeaderFormat::new(format).map(|h| h.fields().to_vec()).unwrap_or_default();
+    NAMES
+        .iter()
+        .filter_map(|(label, names)| fields.iter().find(|f| names.iter().any(|n| n.eq_ignore_ascii_case(f))).map(|f| (*label, f.clone())))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct TimestampDef<'a> {
+    fields: &'a str,
+    format: &'a str,
+    zone: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    year: Option<i32>,
+}
+
+/// `<dir>/dataset.toml` (and `source.json`), each written beside and renamed.
+fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format) -> Result<(), InputError> {
+    let files = source.files.join(", ");
+    let from = if files.is_empty() { "stdin".to_owned() } else { files };
+    let text = match format {
+        Format::Like(ds) => {
+            // The sample's own definition, pointed at these files.
+            let own = ds.dir.as_ref().map(|d| d.join("dataset.toml")).ok_or_else(|| InputError::Missing(PathBuf::from(&ds.name)))?;
+            let text = std::fs::read_to_string(&own).map_err(io(&own))?;
+            let mut v: toml::Table = toml::from_str(&text).map_err(|e| InputError::Dataset(DatasetError::Toml { path: own.clone(), message: e.to_string() }))?;
+            v.insert("description".into(), toml::Value::String(format!("{app}: the logs of {from}, read in the format of the {} sample.", ds.name)));
+            v.insert("log".into(), toml::Value::String(log.display().to_string()));
+            if let Some(t) = v.get("templates").and_then(|t| t.as_str()).map(str::to_owned) {
+                if let Some(d) = &ds.dir {
+                    v.insert("templates".into(), toml::Value::String(d.join(t).display().to_string()));
+                }
+            }
+            toml::to_string(&v).unwrap_or_default()
+        }
+        Format::Given { format, timestamp } => {
+            let parts: Vec<&str> = timestamp.as_deref().map(|t| t.splitn(3, '=').collect()).unwrap_or_default();
+            let ts = (parts.len() >= 2).then(|| TimestampDef { fields: parts[0], format: parts[1], zone: parts.get(2).copied().unwrap_or("UTC"), year: None });
+            toml::to_string(&DefinitionFile {
+                description: format!("{app}: the logs of {from}."),
+                log: log.display().to_string(),
+                format: format.clone(),
+                timestamp: ts,
+                labels: labels_of(format),
+            })
+            .unwrap_or_default()
+        }
+        Format::Raw => toml::to_string(&DefinitionFile {
+            description: format!("{app}: the logs of {from}, each line read whole (no format given)."),
+            log: log.display().to_string(),
+            format: "<Content>".into(),
+            timestamp: None,
+            labels: Default::default(),
+        })
+        .unwrap_or_default(),
+    };
+    let head = "# Written by logcopilot for a user's own files; a hand-written\n# datasets/<app>/dataset.toml of the same name wins over it.\n";
+    write_atomic(&dir.join("dataset.toml"), format!("{head}{text}").as_bytes())?;
+    write_atomic(&dir.join(SOURCE_FILE), &serde_json::to_vec_pretty(source).unwrap_or_default())
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut f = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.persist(path).map_err(|e| InputError::Io { path: path.to_path_buf(), source: e.error })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folders(d: &Path) -> (PathBuf, PathBuf) {
+        let ds = d.join("datasets");
+        std::fs::create_dir_all(&ds).unwrap();
+        crate::dataset::bundled::unpack_missing(&ds).unwrap();
+        (ds, d.join("storage"))
+    }
+
+    fn req(inputs: &[&Path]) -> OpenRequest {
+        OpenRequest { inputs: inputs.iter().map(|p| p.to_path_buf()).collect(), max_files: 1000, ..Default::default() }
+    }
+
+    #[test]
+    fn names_and_rotation_order() {
+        assert_eq!(app_name(Path::new("/x/api.log")), "api");
+        assert_eq!(app_name(Path::new("web-1.log.2.gz")), "web-1");
+        assert_eq!(app_name(Path::new("My App.txt")), "my-app");
+        assert_eq!(app_name(Path::new("syslog")), "syslog");
+        assert_eq!(app_name(Path::new("...")), "log");
+        let order = in_time_order(["x.log", "x.log.1", "x.log.2.gz", "x.log.10", "a.log"].iter().map(PathBuf::from).collect());
+        let names: Vec<String> = order.iter().map(|p| file_name(p)).collect();
+        assert_eq!(names, ["a.log", "x.log.10", "x.log.2.gz", "x.log.1", "x.log"]);
+        assert!(log_like(Path::new("x.log.3.gz")) && log_like(Path::new("messages")) && log_like(Path::new("app.jsonl")));
+        assert!(!log_like(Path::new("photo.png")) && !log_like(Path::new(".hidden.log")) && !log_like(Path::new("lib.so")));
+    }
+
+    #[test]
+    fn a_file_in_a_samples_format_a_raw_file_and_a_taken_name() {
+        let d = tempfile::tempdir().unwrap();
+        let (ds, st) = folders(d.path());
+        let dirs = Folders { datasets: &ds, storage: &st };
+        // HDFS lines in a file of the user's, named like the sample.
+        let text = std::fs::read_to_string(ds.join("hdfs/HDFS_2k.log")).unwrap();
+        let mine = d.path().join("hdfs.log");
+        std::fs::write(&mine, text.lines().take(300).collect::<Vec<_>>().join("\n")).unwrap();
+        let o = open(&dirs, &req(&[&mine]), &mut std::io::empty()).unwrap();
+        assert_eq!(o.app, "hdfs-2", "the sample's name is taken: {:?}", o.notes);
+        assert!(o.notes.iter().any(|n| n.contains("format of the hdfs sample")), "{:?}", o.notes);
+        assert!(o.dataset.timestamp.is_some() && o.dataset.templates_path.is_some());
+        assert_eq!(Dataset::find(&ds, &st, "hdfs-2").unwrap().log_path.as_deref(), Some(o.log.as_path()));
+        // Opened again: the same app, no new name.
+        assert_eq!(open(&dirs, &req(&[&mine]), &mut std::io::empty()).unwrap().app, "hdfs-2");
+        // The sample's own log is the sample.
+        assert_eq!(open(&dirs, &req(&[&ds.join("hdfs/HDFS_2k.log")]), &mut std::io::empty()).unwrap().app, "hdfs");
+        // No format fits: the raw line, said plainly.
+        let raw = d.path().join("notes.txt");
+        std::fs::write(&raw, "first thing happened\nsecond thing\n").unwrap();
+        let o = open(&dirs, &req(&[&raw]), &mut std::io::empty()).unwrap();
+        assert_eq!(o.app, "notes");
+        assert!(o.dataset.timestamp.is_none() && o.notes.iter().any(|n| n.contains("no format given")), "{:?}", o.notes);
+        // --format and --timestamp give the real format.
+        let fmt = d.path().join("app.log");
+        std::fs::write(&fmt, "2024-01-02 03:04:05 ERROR boom\n").unwrap();
+        let r = OpenRequest { format: Some("<Date> <Time> <Level> <Content>".into()), timestamp: Some("<Date> <Time>=%Y-%m-%d %H:%M:%S".into()), ..req(&[&fmt]) };
+        let o = open(&dirs, &r, &mut std::io::empty()).unwrap();
+        assert!(o.dataset.timestamp.is_some() && o.dataset.level_field.is_some(), "{:?}", o.dataset);
+    }
+
+    #[test]
+    fn folders_rotated_sets_binary_files_and_stdin() {
+        let d = tempfile::tempdir().unwrap();
+        let (ds, st) = folders(d.path());
+        let dirs = Folders { datasets: &ds, storage: &st };
+        let logs = d.path().join("logs");
+        std::fs::create_dir(&logs).unwrap();
+        std::fs::write(logs.join("x.log.1"), "b\n").unwrap();
+        std::fs::write(logs.join("x.log"), "c").unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"a\n").unwrap();
+        std::fs::write(logs.join("x.log.2.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::write(logs.join("core"), b"\x7fELF\0\0\0").unwrap();
+        std::fs::write(logs.join("picture.png"), b"\x89PNG").unwrap();
+        let o = open(&dirs, &req(&[&logs]), &mut std::io::empty()).unwrap();
+        assert_eq!(o.app, "x");
+        assert_eq!(std::fs::read_to_string(&o.log).unwrap(), "a\nb\nc\n", "oldest first, gunzipped");
+        assert!(o.notes.iter().any(|n| n.contains("core is a binary file")), "{:?}", o.notes);
+        // Over max_files: the rest are listed.
+        let r = OpenRequest { max_files: 2, ..req(&[&logs]) };
+        let o = open(&dirs, &r, &mut std::io::empty()).unwrap();
+        assert!(o.notes.iter().any(|n| n.contains("2 of 4 files opened") && n.contains("left out")), "{:?}", o.notes);
+        // Errors, one line each.
+        assert!(matches!(open(&dirs, &req(&[&d.path().join("nope.log")]), &mut std::io::empty()), Err(InputError::Missing(_))));
+        let empty = d.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert_eq!(open(&dirs, &req(&[&empty]), &mut std::io::empty()).unwrap_err().to_string(), format!("the folder {} holds no log files", empty.display()));
+        let bin = logs.join("core");
+        assert!(matches!(open(&dirs, &req(&[&bin]), &mut std::io::empty()), Err(InputError::AllBinary(_))));
+        // stdin: spooled into storage; empty stdin is said.
+        let o = open(&dirs, &req(&[Path::new("-")]), &mut "l1\nl2\n".as_bytes()).unwrap();
+        assert_eq!((o.app.as_str(), o.log.clone()), ("stdin", st.join("stdin/input/stdin.log")));
+        assert_eq!(std::fs::read_to_string(&o.log).unwrap(), "l1\nl2\n");
+        assert!(matches!(open(&dirs, &req(&[Path::new("-")]), &mut std::io::empty()), Err(InputError::EmptyStdin)));
+    }
+}
