@@ -70,6 +70,8 @@ pub struct Opened {
     pub files: Vec<PathBuf>,
     /// What the user should know (skipped files, the format, a renamed app).
     pub notes: Vec<String>,
+    /// A live stdin is still being copied into `log`: follow it.
+    pub following: bool,
 }
 
 /// Where the definitions live.
@@ -79,8 +81,26 @@ pub struct Folders<'a> {
     pub storage: &'a Path,
 }
 
-/// Opens `req` (stdin is read by `stdin` when an input is `-`).
+/// Where stdin comes from, when an input is `-`.
+pub enum Stdin<'a> {
+    /// Read to its end, then opened.
+    Whole(&'a mut dyn Read),
+    /// Copied into the app's file by a thread for as long as it stays open
+    /// (`kubectl logs -f … | logcopilot -`): opened once it pauses or ends,
+    /// and [`Opened::following`] says whether it is still open.
+    Live(Box<dyn Read + Send>),
+}
+
+/// How long a live stdin may pause before what came so far is opened.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Opens `req`.
 pub fn open(dirs: &Folders<'_>, req: &OpenRequest, stdin: &mut dyn Read) -> Result<Opened, InputError> {
+    open_with(dirs, req, Stdin::Whole(stdin))
+}
+
+/// [`open`], with stdin read whole or followed.
+pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Result<Opened, InputError> {
     let mut notes = Vec::new();
     let is_stdin = req.inputs.iter().any(|p| p.as_os_str() == "-");
     if is_stdin && req.inputs.len() > 1 {
@@ -91,15 +111,26 @@ pub fn open(dirs: &Folders<'_>, req: &OpenRequest, stdin: &mut dyn Read) -> Resu
     // The file of a dataset that exists (e.g. a bundled sample's log) opens as that dataset.
     if req.format.is_none() && files.len() == 1 {
         if let Some(ds) = dataset_of_file(dirs, &files[0], req.app.as_deref()) {
-            return Ok(Opened { app: ds.name.clone(), log: files[0].clone(), files, notes, dataset: ds });
+            return Ok(Opened { app: ds.name.clone(), log: files[0].clone(), files, notes, dataset: ds, following: false });
         }
     }
     let source = Source { files: files.iter().map(|f| f.display().to_string()).collect(), format: req.format.clone(), timestamp: req.timestamp.clone() };
     let app = free_name(dirs, &base, &source, is_stdin, &mut notes);
     let dir = dirs.storage.join(&app);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut following = false;
     let log = if is_stdin {
-        spool_stdin(&dir, stdin)?
+        match stdin {
+            Stdin::Whole(r) => spool_stdin(&dir, r)?,
+            Stdin::Live(r) => {
+                let (log, open) = spool_live(&dir, r)?;
+                if open {
+                    notes.push("stdin is still open: what comes next is indexed as it arrives".to_owned());
+                }
+                following = open;
+                log
+            }
+        }
     } else if files.len() == 1 {
         files[0].clone()
     } else {
@@ -122,7 +153,49 @@ pub fn open(dirs: &Folders<'_>, req: &OpenRequest, stdin: &mut dyn Read) -> Resu
     };
     write_definition(&dir, &app, &log, &source, &format)?;
     let dataset = Dataset::load(dirs.storage, &app)?;
-    Ok(Opened { app, dataset, log, files, notes })
+    Ok(Opened { app, dataset, log, files, notes, following })
+}
+
+/// Stdin appended to `<dir>/input/stdin.log` by a thread until it ends;
+/// returns once it ended or paused for [`QUIET`] (the path, and whether it is
+/// still open). Nothing at all before the end is [`InputError::EmptyStdin`].
+fn spool_live(dir: &Path, mut r: Box<dyn Read + Send>) -> Result<(PathBuf, bool), InputError> {
+    let input = dir.join("input");
+    std::fs::create_dir_all(&input).map_err(io(&input))?;
+    let target = input.join("stdin.log");
+    let mut f = File::create(&target).map_err(io(&target))?;
+    let (tx, rx) = std::sync::mpsc::channel::<usize>();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) | Err(_) => 0,
+                Ok(n) => n,
+            };
+            if n > 0 && (f.write_all(&buf[..n]).is_err() || f.flush().is_err()) {
+                let _ = tx.send(0);
+                return;
+            }
+            // The receiver is gone once the app opened: keep copying.
+            let _ = tx.send(n);
+            if n == 0 {
+                return;
+            }
+        }
+    });
+    let mut total = 0;
+    // The first piece (or the end) may take as long as it takes.
+    match rx.recv() {
+        Ok(n) if n > 0 => total += n,
+        _ => return Err(InputError::EmptyStdin),
+    }
+    loop {
+        match rx.recv_timeout(QUIET) {
+            Ok(0) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok((target, false)),
+            Ok(n) => total += n,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Ok((target, total > 0)),
+        }
+    }
 }
 
 /// Where the app's lines came from (kept beside its definition: the same
@@ -240,8 +313,13 @@ pub fn app_name(p: &Path) -> String {
     let name = file_name(p).to_ascii_lowercase();
     let (stem, _) = rotation(&name);
     let stem = stem.strip_suffix(".log").or_else(|| Path::new(stem).file_stem().and_then(|s| s.to_str())).unwrap_or(stem);
+    clean_name(stem)
+}
+
+/// `name` as an app name: lower case, letters, digits, `_` and `-` (`kube/nginx` → `kube-nginx`).
+pub fn clean_name(name: &str) -> String {
     let mut out = String::new();
-    for c in stem.chars() {
+    for c in name.to_ascii_lowercase().chars() {
         if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
             out.push(c);
         } else if !out.ends_with('-') {
@@ -596,5 +674,42 @@ mod tests {
         assert_eq!((o.app.as_str(), o.log.clone()), ("stdin", st.join("stdin/input/stdin.log")));
         assert_eq!(std::fs::read_to_string(&o.log).unwrap(), "l1\nl2\n");
         assert!(matches!(open(&dirs, &req(&[Path::new("-")]), &mut std::io::empty()), Err(InputError::EmptyStdin)));
+    }
+
+    /// A reader that gives `first`, pauses, then `rest`, then ends.
+    struct Paused {
+        parts: Vec<(std::time::Duration, Vec<u8>)>,
+    }
+
+    impl Read for Paused {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.parts.is_empty() {
+                return Ok(0);
+            }
+            let (wait, bytes) = self.parts.remove(0);
+            std::thread::sleep(wait);
+            buf[..bytes.len()].copy_from_slice(&bytes);
+            Ok(bytes.len())
+        }
+    }
+
+    #[test]
+    fn a_live_stdin_opens_when_it_pauses_and_is_copied_on() {
+        let d = tempfile::tempdir().unwrap();
+        let (ds, st) = folders(d.path());
+        let dirs = Folders { datasets: &ds, storage: &st };
+        let ms = std::time::Duration::from_millis;
+        let live = Paused { parts: vec![(ms(0), b"one\n".to_vec()), (ms(1500), b"two\n".to_vec())] };
+        let t = std::time::Instant::now();
+        let o = open_with(&dirs, &req(&[Path::new("-")]), Stdin::Live(Box::new(live))).unwrap();
+        assert!(t.elapsed() < ms(1200), "opened at the pause, not at the end: {:?}", t.elapsed());
+        assert!(o.following && o.notes.iter().any(|n| n.contains("still open")), "{:?}", o.notes);
+        assert_eq!(std::fs::read_to_string(&o.log).unwrap(), "one\n");
+        std::thread::sleep(ms(2000));
+        assert_eq!(std::fs::read_to_string(&o.log).unwrap(), "one\ntwo\n", "copied on after the open");
+        // A pipe that ends at once opens whole, not followed.
+        let o = open_with(&dirs, &req(&[Path::new("-")]), Stdin::Live(Box::new("a\nb\n".as_bytes()))).unwrap();
+        assert!(!o.following);
+        assert!(matches!(open_with(&dirs, &req(&[Path::new("-")]), Stdin::Live(Box::new(std::io::empty()))), Err(InputError::EmptyStdin)));
     }
 }

@@ -64,8 +64,8 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
         format: a.format.format.as_deref(),
         timestamp: a.format.timestamp.as_deref(),
     };
-    let opened = super::inputs::open(&mut own, &given, g.quiet)?;
-    let cfg = &own;
+    // With --follow a stdin that stays open is followed as it arrives.
+    let opened = super::inputs::open_stdin(&mut own, &given, g.quiet, a.follow)?;
     if let Some(o) = &opened {
         // The app's definition says how to read its file from now on.
         a.format.app = Some(o.app.clone());
@@ -76,6 +76,14 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
     if a.input.len() > 1 {
         anyhow::bail!("several --input files need no --app (they open as one app of their own)");
     }
+    if let (Some(selector), None) = (&a.from_loki, &a.format.app) {
+        // The app is named after the stream: its app, service_name or job label.
+        if let Some(name) = app_of_selector(selector) {
+            own.app.clone_from(&name);
+            a.format.app = Some(name);
+        }
+    }
+    let cfg = &own;
     let mut input = a.input.first().cloned();
     if opened.is_none() && input.as_ref().is_some_and(|p| p.as_os_str() == "-") {
         input = Some(super::inputs::keep_stdin(cfg, a.format.app.as_deref().unwrap_or(&cfg.app))?);
@@ -127,6 +135,21 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
     let name = plan.dataset.name.clone();
     let k = build(g, &mut plan)?;
     enrich(cfg, g, a.offline, &plan.store, &name, &k)
+}
+
+/// The value of the first of `app`, `service_name`, `job` that a stream
+/// selector matches exactly, as an app name.
+fn app_of_selector(selector: &str) -> Option<String> {
+    let re = regex::Regex::new(r#"\b(app|service_name|job)\s*=\s*"([^"]+)""#).ok()?;
+    let mut found: Vec<(usize, String)> = re
+        .captures_iter(selector)
+        .filter_map(|c| {
+            let key = c.get(1)?.as_str();
+            Some((["app", "service_name", "job"].iter().position(|k| *k == key)?, c.get(2)?.as_str().to_owned()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next().map(|(_, v)| crate::inputs::clean_name(&v))
 }
 
 /// The knowledge of a plan: the stored one when up to date, else a run
@@ -355,4 +378,17 @@ fn structured_rows(fmt: &str, s: &index::RunStats) -> Vec<(String, String)> {
         rows.push(("field values not kept".into(), format!("{} (past {} fields per template)", s.field_values_dropped, index::fields::MAX_FIELDS)));
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loki_stream_names_its_app() {
+        assert_eq!(app_of_selector(r#"{job="varlog", app="checkout"}"#).as_deref(), Some("checkout"));
+        assert_eq!(app_of_selector(r#"{service_name="api-gw", env="prod"}"#).as_deref(), Some("api-gw"));
+        assert_eq!(app_of_selector(r#"{job="kube/nginx"}"#).as_deref(), Some("kube-nginx"));
+        assert_eq!(app_of_selector(r#"{app=~"chk.*"}"#), None, "a regex names nothing");
+    }
 }

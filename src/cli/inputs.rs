@@ -22,6 +22,11 @@ pub struct Given<'a> {
 /// to open, or when `--app` names a dataset and one file (or stdin) is given
 /// in its format (the dataset reads it, as before).
 pub fn open(cfg: &mut Config, g: &Given<'_>, quiet: bool) -> anyhow::Result<Option<Opened>> {
+    open_stdin(cfg, g, quiet, false)
+}
+
+/// [`open`]; `live`: a stdin that stays open is followed (the TUI).
+pub fn open_stdin(cfg: &mut Config, g: &Given<'_>, quiet: bool, live: bool) -> anyhow::Result<Option<Opened>> {
     if g.inputs.is_empty() {
         return Ok(None);
     }
@@ -39,7 +44,11 @@ pub fn open(cfg: &mut Config, g: &Given<'_>, quiet: bool) -> anyhow::Result<Opti
         max_files: cfg.input.max_files,
     };
     let dirs = Folders { datasets: &paths.datasets, storage: &paths.storage };
-    let opened = crate::inputs::open(&dirs, &req, &mut std::io::stdin().lock())?;
+    let opened = if live {
+        crate::inputs::open_with(&dirs, &req, crate::inputs::Stdin::Live(Box::new(std::io::stdin())))?
+    } else {
+        crate::inputs::open(&dirs, &req, &mut std::io::stdin().lock())?
+    };
     if !quiet {
         let what = match opened.files.len() {
             0 => "stdin".to_owned(),

@@ -173,8 +173,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 timestamp: cli.timestamp.as_deref(),
             };
             let stdin = cli.inputs.iter().any(|p| p.as_os_str() == "-");
-            inputs::open(&mut cfg, &given, cli.global.quiet)?;
-            crate::tui::run(&cfg, crate::tui::Options { keys_from_tty: stdin, ..Default::default() })
+            let opened = inputs::open_stdin(&mut cfg, &given, cli.global.quiet, stdin)?;
+            // A stdin that is still open is indexed as it arrives.
+            let index = opened.filter(|o| o.following).map(|o| crate::tui::indexing::IndexJob { follow: true, ..crate::tui::indexing::IndexJob::new(&o.app) });
+            crate::tui::run(&cfg, crate::tui::Options { keys_from_tty: stdin, index })
         }
         Some(Command::Index(a)) => index::run(&cfg, &cli.global, a),
         Some(Command::Parse(a)) => parse::run(&cfg, &cli.global, a),

@@ -134,6 +134,7 @@ async fn run_async(cfg: &Config, backend: Backend, opts: Options) -> anyhow::Res
     app.run_on_span = true;
     app.push_job(worker::Job::Knowledge);
     if let Some(job) = opts.index {
+        app.follow_behind = opts.keys_from_tty && job.follow;
         app.open_index(job);
     }
     let mut term = terminal::Term::enter()?;

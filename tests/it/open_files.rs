@@ -126,6 +126,10 @@ fn folders_rotated_sets_and_bad_input_each_say_one_line() {
         assert_eq!(e.trim().lines().count(), 1, "one line: {e}");
         e
     };
+    // A command name wins; `./index` is a file named index.
+    std::fs::write(d.path().join("index"), openssh(5)).unwrap();
+    let o = run_in(d.path(), &["./index"], None);
+    assert!(err(&o).contains("opens as the app \"index\"") && err(&o).contains("the TUI needs a terminal"), "{}", err(&o));
     // Missing file, empty folder: exit 1, one line.
     let o = run_in(d.path(), &["index", "--input", "nope.log"], None);
     assert_eq!(o.status.code(), Some(1));

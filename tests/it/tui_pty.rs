@@ -38,7 +38,7 @@ fn spawn_with(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr
 
 /// [`spawn_with`], with stdin from `stdin` instead of the pty (the pty stays
 /// the controlling terminal, as under `cat x.log | logcopilot -`).
-fn spawn_full(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr_on_pty: bool, stdin: Option<File>) -> Pty {
+fn spawn_full(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr_on_pty: bool, stdin: Option<Stdio>) -> Pty {
     let (mut master, mut slave) = (0, 0);
     let ws = libc::winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: openpty writes two fds into the given ints; null name/termios are allowed.
@@ -59,7 +59,7 @@ fn spawn_full(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], stderr
         .env_remove("LOKI_BASE_URL")
         .envs(env.iter().copied())
         .stdin(match stdin {
-            Some(f) => Stdio::from(f),
+            Some(s) => s,
             None => Stdio::from(slave.try_clone().unwrap()),
         })
         .stdout(Stdio::from(slave.try_clone().unwrap()))
@@ -310,7 +310,7 @@ fn piped_stdin_opens_in_the_tui_and_the_keys_come_from_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let log = users_log(dir.path());
     let data = dir.path().join(".data");
-    let mut p = spawn_full(&["-"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false, Some(File::open(&log).unwrap()));
+    let mut p = spawn_full(&["-"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false, Some(Stdio::from(File::open(&log).unwrap())));
     p.wait_for("Results · 300 lines");
     assert!(data.join("logcopilot/storage/stdin/input/stdin.log").is_file());
     // Keys still work: Tab moves to the editor, a query runs.
@@ -320,6 +320,47 @@ fn piped_stdin_opens_in_the_tui_and_the_keys_come_from_the_terminal() {
     p.send(b"\x12");
     let s = p.wait_for("Results · ");
     assert!(s.contains("Failed password"), "{s}");
+    p.send(b"\x03");
+    let t = Instant::now();
+    while p.child.try_wait().unwrap().is_none() {
+        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `kubectl logs -f … | logcopilot -`: a pipe that stays open. The TUI opens
+/// on what came first, and what comes later is indexed as it arrives (the
+/// knowledge pane's template count and the query's lines grow).
+#[test]
+fn a_live_pipe_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(datasets().join("openssh/OpenSSH_2k.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let data = dir.path().join(".data");
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    writer.write_all((lines[..100].join("\n") + "\n").as_bytes()).unwrap();
+    let mut p = spawn_full(&["-"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false, Some(Stdio::from(reader)));
+    p.wait_for("Results · 100 lines");
+    writer.write_all((lines[100..400].join("\n") + "\n").as_bytes()).unwrap();
+    writer.flush().unwrap();
+    // The status bar counts the update; Ctrl-R then finds more lines in the
+    // window on screen (the first lines' span).
+    p.wait_for("following · 1 update");
+    p.send(b"\t\x12");
+    let t = Instant::now();
+    let shown = loop {
+        let s = p.text();
+        let n = s.split("Results · ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        if n > 100 {
+            break n;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "the new lines never showed:\n{s}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(shown <= 400, "{shown}");
+    let kept = std::fs::read_to_string(data.join("logcopilot/storage/stdin/input/stdin.log")).unwrap();
+    assert_eq!(kept.lines().count(), 400);
+    drop(writer);
     p.send(b"\x03");
     let t = Instant::now();
     while p.child.try_wait().unwrap().is_none() {

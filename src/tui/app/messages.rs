@@ -61,6 +61,9 @@ impl App {
                 if self.indexing.state == JobState::Running {
                     self.indexing.state = JobState::Following(s);
                 }
+                if self.follow_behind && std::mem::take(&mut self.first_index) && self.screen == crate::tui::app::Screen::Indexing {
+                    self.screen = crate::tui::app::Screen::Main;
+                }
                 self.jobs.push(Job::Knowledge);
             }
             WorkerMsg::IndexNote(n) => self.indexing.note = (!n.is_empty()).then(|| crate::terminal::sanitize(&n).into_owned()),

@@ -132,6 +132,9 @@ pub struct App {
     /// The first indexing of the session goes back to the main screen by
     /// itself when it succeeds (later ones, opened by the user, stay).
     first_index: bool,
+    /// A live stdin is followed: once its first lines are indexed the main
+    /// screen shows, and the following goes on behind it.
+    pub follow_behind: bool,
     /// The last successful indexing's summary, kept in the status bar.
     pub index_summary: Option<String>,
     /// Run the first query when the time span arrives.
@@ -178,6 +181,7 @@ impl App {
             quit: false,
             auto_indexed: false,
             first_index: true,
+            follow_behind: false,
             index_summary: None,
             run_on_span: false,
             help_scroll: 0,
