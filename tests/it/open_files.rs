@@ -177,3 +177,58 @@ fn folders_rotated_sets_and_bad_input_each_say_one_line() {
     assert!(e.contains("50 of 10000 files opened (input.max_files); left out: part-00050.log") && e.contains("and 9940 more"), "{e}");
     assert!(out(&o).contains("50 lines"), "{}", out(&o));
 }
+
+/// Formats no sample has are found from the lines: each line's time and
+/// level are right, a stack trace stays with its record, and JSON lines and
+/// logfmt are read by their keys.
+#[test]
+fn formats_are_detected_from_the_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let py = "2024-06-01 08:00:00,001 - api.db - INFO - pool ready\n\
+              2024-06-01 08:00:03,250 - api.web - WARNING - slow request /a\n\
+              2024-06-01 08:00:04,500 - api.db - ERROR - query failed\n\
+              Traceback (most recent call last):\n  File \"db.py\", line 3, in run\nTimeoutError: timed out\n\
+              2024-06-01 08:01:00,000 - api.web - INFO - request /b\n";
+    std::fs::write(d.path().join("api.log"), py).unwrap();
+    let o = run_in(d.path(), &["index", "--input", "api.log", "--offline"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("detected: Python logging, timestamp <Date> <Time>, labels level and logger"), "{}", err(&o));
+    assert!(out(&o).contains("indexed api: 7 lines"), "{}", out(&o));
+    // Every line's time at the format's precision (milliseconds), and its level.
+    let o = run_in(d.path(), &["query", "{app=\"api\"}", "--app", "api", "--start", "2024-06-01T00:00:00Z", "--end", "2024-06-02T00:00:00Z", "-o", "jsonl", "--direction", "forward"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let rows: Vec<serde_json::Value> = out(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let got: Vec<(i64, String)> = rows
+        .iter()
+        .map(|r| (r["ts_ns"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0), r["labels"]["level"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    let want = [
+        ("2024-06-01T08:00:00.001Z", "INFO"),
+        ("2024-06-01T08:00:03.25Z", "WARNING"),
+        ("2024-06-01T08:00:04.5Z", "ERROR"),
+        ("2024-06-01T08:01:00Z", "INFO"),
+    ];
+    // The traceback's lines belong to the ERROR record: its time, no level of their own.
+    assert_eq!(got.len(), 7, "{rows:?}");
+    assert!(got[3..6].iter().all(|(ts, l)| *ts == got[2].0 && l.is_empty()), "{got:?}");
+    let def = std::fs::read_to_string(d.path().join(".data/logcopilot/storage/api/dataset.toml")).unwrap();
+    assert!(def.contains("[multiline]\njoin = true"), "{def}");
+    let records: Vec<&(i64, String)> = got.iter().filter(|(_, l)| !l.is_empty()).collect();
+    assert_eq!(records.len(), 4);
+    for ((ts, level), (wts, wl)) in records.into_iter().zip(want) {
+        let exact = chrono::DateTime::parse_from_rfc3339(wts).unwrap().timestamp_nanos_opt().unwrap();
+        assert_eq!((*ts, level.as_str()), (exact, wl), "{wts}");
+    }
+
+    // JSON lines (zap-like keys) and logfmt.
+    let json = "{\"ts\":\"2024-06-01T08:00:00.5Z\",\"level\":\"info\",\"msg\":\"up\"}\n{\"ts\":\"2024-06-01T08:00:01Z\",\"level\":\"error\",\"msg\":\"down\"}\n";
+    std::fs::write(d.path().join("svc.json"), json).unwrap();
+    let o = run_in(d.path(), &["index", "--input", "svc.json", "--offline"], None);
+    assert!(o.status.success() && err(&o).contains("detected: JSON lines"), "{}", err(&o));
+    let fmt = "time=2024-06-01T08:00:00Z level=warn msg=\"disk 91%\" host=a\ntime=2024-06-01T08:00:05Z level=info msg=ok host=a\n";
+    std::fs::write(d.path().join("node.logfmt"), fmt).unwrap();
+    let o = run_in(d.path(), &["index", "--input", "node.logfmt", "--offline"], None);
+    assert!(o.status.success() && err(&o).contains("detected: logfmt"), "{}", err(&o));
+    let o = run_in(d.path(), &["query", "{app=\"node\"}", "--app", "node", "--start", "2024-06-01T08:00:01Z", "--end", "2024-06-01T08:00:09Z", "-o", "raw"], None);
+    assert_eq!(out(&o).trim(), "time=2024-06-01T08:00:05Z level=info msg=ok host=a", "{}", err(&o));
+}

@@ -41,12 +41,16 @@ impl StructKind {
     }
 }
 
-/// Keys tried for the message when `message_field` is not set, in order.
-pub const MESSAGE_KEYS: [&str; 3] = ["msg", "message", "log"];
-/// Keys tried for the timestamp when `timestamp_field` is not set.
-pub const TIMESTAMP_KEYS: [&str; 5] = ["ts", "time", "timestamp", "@timestamp", "t"];
+/// Keys tried for the message when `message_field` is not set, in order:
+/// Bunyan, Pino, zap, logrus, slog (`msg`), ECS (`message`), Docker
+/// json-file (`log`), GELF (`short_message`), journald (`MESSAGE`),
+/// OpenTelemetry (`body`).
+pub const MESSAGE_KEYS: [&str; 6] = ["msg", "message", "log", "short_message", "MESSAGE", "body"];
+/// Keys tried for the timestamp when `timestamp_field` is not set (journald's
+/// `__REALTIME_TIMESTAMP` is in microseconds, read by `auto`).
+pub const TIMESTAMP_KEYS: [&str; 7] = ["ts", "time", "timestamp", "@timestamp", "t", "__REALTIME_TIMESTAMP", "observedTimestamp"];
 /// Keys tried for the level when `level_field` is not set.
-pub const LEVEL_KEYS: [&str; 4] = ["level", "lvl", "severity", "loglevel"];
+pub const LEVEL_KEYS: [&str; 6] = ["level", "lvl", "severity", "loglevel", "severityText", "PRIORITY"];
 
 /// What a line turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

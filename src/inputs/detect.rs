@@ -1,0 +1,257 @@
+//! The format of lines nobody described, found from a sample of them. JSON
+//! lines and logfmt are recognised by their shape. Plain text is tried
+//! against a table of well-known layouts: a header pattern with its timestamp
+//! (RFC 3339 / ISO 8601 with `.` or `,` fractions, epoch seconds to
+//! nanoseconds, RFC 3164 syslog, Apache and nginx access and error logs,
+//! Python and Java logging, Go's `2009/11/10 23:00:00`, `yyMMdd HHmmss`,
+//! `yy/MM/dd HH:mm:ss`, W3C). The layout that gives the most lines a
+//! timestamp wins; a level field must hold level words; ties go to the
+//! layout with more fields. The result is an ordinary dataset definition.
+
+use std::path::Path;
+
+use crate::dataset::{FieldSpans, HeaderFormat, LevelMap, TimestampSpec};
+
+/// A layout found for the lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detected {
+    /// What it is, for people: `syslog (RFC 3164)`.
+    pub name: String,
+    /// The dataset's `format`: a header pattern, `json` or `logfmt`.
+    pub format: String,
+    /// `[timestamp]`: fields, strftime format (or `rfc3339`/`auto`), year.
+    pub timestamp: Option<(String, String, Option<i32>)>,
+    /// `[labels]`: label → header field.
+    pub labels: Vec<(&'static str, &'static str)>,
+    /// Lines of the sample that fit, of all.
+    pub fit: (usize, usize),
+    /// Lines that do not fit continue the record before them (stack traces,
+    /// indented continuations): `[multiline] join`.
+    pub join: bool,
+}
+
+struct Layout {
+    name: &'static str,
+    pattern: &'static str,
+    stamp: &'static str,
+    format: &'static str,
+    labels: &'static [(&'static str, &'static str)],
+}
+
+const LEVEL: &[(&str, &str)] = &[("level", "Level")];
+const SYSLOG: &[(&str, &str)] = &[("host", "Host"), ("program", "Program")];
+const ACCESS: &[(&str, &str)] = &[("method", "Method"), ("status", "Status")];
+
+/// The layouts, most specific first within a family.
+const LAYOUTS: &[Layout] = &[
+    // ISO 8601 / RFC 3339 or epoch first, then a level.
+    Layout { name: "ISO 8601 time, level", pattern: r"<Timestamp> \[?<Level>\]?:? <Content>", stamp: "<Timestamp>", format: "auto", labels: LEVEL },
+    Layout { name: "ISO 8601 time", pattern: "<Timestamp> <Content>", stamp: "<Timestamp>", format: "auto", labels: &[] },
+    Layout { name: "bracketed ISO 8601 time, level", pattern: r"\[<Timestamp>\] \[?<Level>\]?:? <Content>", stamp: "<Timestamp>", format: "auto", labels: LEVEL },
+    Layout { name: "bracketed ISO 8601 time", pattern: r"\[<Timestamp>\] <Content>", stamp: "<Timestamp>", format: "auto", labels: &[] },
+    // A date and a time: Python/Java logging, Go, W3C, Spark, HDFS-like.
+    Layout { name: "date time (ISO), level", pattern: r"<Date> <Time> \[?<Level>\]?:? <Content>", stamp: "<Date> <Time>", format: "rfc3339", labels: LEVEL },
+    Layout { name: "Python logging", pattern: "<Date> <Time> - <Logger> - <Level> - <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: &[("level", "Level"), ("logger", "Logger")] },
+    Layout { name: "date time with a comma fraction, level", pattern: r"<Date> <Time> \[?<Level>\]?:? <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: LEVEL },
+    Layout { name: "date time with a comma fraction", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: &[] },
+    Layout { name: "date time (ISO)", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "rfc3339", labels: &[] },
+    Layout { name: "Go log (yyyy/MM/dd HH:mm:ss)", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%Y/%m/%d %H:%M:%S%.f", labels: &[] },
+    Layout { name: "yy/MM/dd HH:mm:ss, level", pattern: r"<Date> <Time> <Level> <Content>", stamp: "<Date> <Time>", format: "%y/%m/%d %H:%M:%S", labels: LEVEL },
+    Layout { name: "yyMMdd HHmmss, level", pattern: "<Date> <Time> <Pid> <Level> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: LEVEL },
+    Layout { name: "yyMMdd HHmmss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: &[] },
+    // Syslog (RFC 3164): year-less.
+    Layout {
+        name: "syslog (RFC 3164)",
+        pattern: r"<Month> <Day> <Time> <Host> <Program>(\[<Pid>\])?: <Content>",
+        stamp: "<Month> <Day> <Time>",
+        format: "%b %d %H:%M:%S",
+        labels: SYSLOG,
+    },
+    // Apache / nginx.
+    Layout {
+        name: "access log (combined)",
+        pattern: r#"<Client> <Ident> <User> \[<Timestamp>\] "<Method> <Path> <Protocol>" <Status> <Size> "<Referer>" "<Agent>"<Content>"#,
+        stamp: "<Timestamp>",
+        format: "%d/%b/%Y:%H:%M:%S %z",
+        labels: ACCESS,
+    },
+    Layout {
+        name: "access log (common)",
+        pattern: r#"<Client> <Ident> <User> \[<Timestamp>\] "<Method> <Path> <Protocol>" <Status> <Size><Content>"#,
+        stamp: "<Timestamp>",
+        format: "%d/%b/%Y:%H:%M:%S %z",
+        labels: ACCESS,
+    },
+    Layout { name: "Apache error log", pattern: r"\[<Timestamp>\] \[<Level>\] <Content>", stamp: "<Timestamp>", format: "%a %b %d %H:%M:%S %Y", labels: LEVEL },
+    Layout { name: "nginx error log", pattern: r"<Date> <Time> \[<Level>\] <Content>", stamp: "<Date> <Time>", format: "%Y/%m/%d %H:%M:%S", labels: LEVEL },
+];
+
+/// Share of the sample a layout must read (with a timestamp).
+const MIN_FIT: f64 = 0.8;
+
+/// The layout of `lines` (a sample, without line ends), or None. `year`: the
+/// year of year-less stamps (the file's modification year).
+pub fn detect(raw: &[String], year: i32) -> Option<Detected> {
+    let raw: Vec<&str> = raw.iter().map(String::as_str).filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = raw.iter().map(|l| l.trim()).collect();
+    if lines.is_empty() {
+        return None;
+    }
+    // Continuation lines (stack traces) do not count against a layout.
+    let continuations = raw.iter().skip(1).filter(|l| continuation(l)).count();
+    if let Some(d) = structured(&lines) {
+        return Some(d);
+    }
+    let levels = LevelMap::new(&Default::default()).ok()?;
+    let mut best: Option<(usize, usize, Detected)> = None;
+    for l in LAYOUTS {
+        let Ok(header) = HeaderFormat::new(l.pattern) else { continue };
+        let yearless = !l.format.contains('%') || !["%Y", "%y", "%s"].iter().any(|y| l.format.contains(y));
+        let year_opt = (yearless && l.format.contains('%')).then_some(year);
+        let Ok(ts) = TimestampSpec::new(l.stamp, header.fields(), l.format, "UTC", year_opt) else { continue };
+        let level = header.field_index("Level");
+        let mut spans = FieldSpans::default();
+        let (mut fit, mut leveled) = (0, 0);
+        let mut buf = String::new();
+        for line in &lines {
+            if !header.match_line(line, &mut spans) {
+                continue;
+            }
+            let sp = spans.as_slice();
+            let field = |i: usize| sp.get(i).and_then(|&(a, b)| line.get(a as usize..b as usize)).unwrap_or("");
+            ts.stamp_text(field, &mut buf);
+            if ts.parse_text(&buf).is_none() {
+                continue;
+            }
+            fit += 1;
+            if level.is_some_and(|i| levels.normalise(field(i)) != 0) {
+                leveled += 1;
+            }
+        }
+        // A level field must hold levels on most lines that fit.
+        if level.is_some() && (leveled as f64) < fit as f64 * 0.9 {
+            continue;
+        }
+        let starts = lines.len() - continuations;
+        if fit == 0 || (fit as f64) < starts as f64 * MIN_FIT {
+            continue;
+        }
+        let fields = header.fields().len();
+        let better = best.as_ref().is_none_or(|(f, n, _)| (fit, fields) > (*f, *n));
+        if better {
+            let d = Detected {
+                name: l.name.to_owned(),
+                format: l.pattern.to_owned(),
+                timestamp: Some((l.stamp.to_owned(), l.format.to_owned(), year_opt)),
+                labels: l.labels.to_vec(),
+                fit: (fit, lines.len()),
+                join: continuations > 0 && fit < lines.len(),
+            };
+            best = Some((fit, fields, d));
+        }
+    }
+    best.map(|(_, _, d)| d)
+}
+
+/// A line that continues a record: indented, or a stack trace's frame,
+/// cause or ellipsis, or a Python traceback.
+fn continuation(raw: &str) -> bool {
+    let t = raw.trim_start();
+    raw.starts_with([' ', '\t'])
+        || ["at ", "Caused by:", "... ", "Traceback (", "File \"", "Suppressed:"].iter().any(|p| t.starts_with(p))
+        || t.split(':').next().is_some_and(|h| (h.ends_with("Exception") || h.ends_with("Error")) && !h.contains(' '))
+}
+
+/// JSON lines or logfmt, by their shape (90 % of the lines).
+fn structured(lines: &[&str]) -> Option<Detected> {
+    let json = lines.iter().filter(|l| l.starts_with('{') && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok()).count();
+    let need = (lines.len() * 9).div_ceil(10);
+    if json >= need {
+        return Some(Detected { name: "JSON lines".into(), format: "json".into(), timestamp: None, labels: Vec::new(), fit: (json, lines.len()), join: false });
+    }
+    let logfmt = lines.iter().filter(|l| is_logfmt(l)).count();
+    (logfmt >= need).then(|| Detected { name: "logfmt".into(), format: "logfmt".into(), timestamp: None, labels: Vec::new(), fit: (logfmt, lines.len()), join: false })
+}
+
+/// At least three `key=value` pairs, the first at the start.
+fn is_logfmt(l: &str) -> bool {
+    let first = l.split_whitespace().next().unwrap_or("");
+    let key_ok = |t: &str| t.split_once('=').is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c)));
+    key_ok(first) && l.split_whitespace().filter(|t| key_ok(t)).count() >= 3
+}
+
+/// The modification year of a file (else this year), for year-less stamps.
+pub fn year_of(path: &Path) -> i32 {
+    use chrono::Datelike;
+    let when = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
+    when.unwrap_or_else(chrono::Utc::now).year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_owned).collect()
+    }
+
+    /// The detected layout's name, and the stamp of every line as RFC 3339.
+    fn stamps(text: &str) -> (String, Vec<String>) {
+        let d = detect(&lines(text), 2026).expect("detected");
+        let header = HeaderFormat::new(&d.format).unwrap();
+        let (f, fmt, year) = d.timestamp.clone().unwrap();
+        let ts = TimestampSpec::new(&f, header.fields(), &fmt, "UTC", year).unwrap();
+        let mut spans = FieldSpans::default();
+        let mut out = Vec::new();
+        for l in text.lines() {
+            assert!(header.match_line(l.trim(), &mut spans), "{l}");
+            let sp = spans.as_slice();
+            let mut buf = String::new();
+            ts.stamp_text(|i| sp.get(i).and_then(|&(a, b)| l.trim().get(a as usize..b as usize)).unwrap_or(""), &mut buf);
+            let ns = ts.parse_text(&buf).unwrap_or_else(|| panic!("no stamp in {l}"));
+            out.push(crate::dataset::timestamp::rfc3339(ns));
+        }
+        (d.name, out)
+    }
+
+    #[test]
+    fn well_known_layouts_and_their_stamps() {
+        let (n, s) = stamps("2024-05-01T10:00:00.250Z INFO started\n2024-05-01T10:00:01+02:00 WARN slow disk\n2024-05-01T10:00:02.5 ERROR failed\n");
+        assert_eq!(n, "ISO 8601 time, level");
+        assert_eq!(s[1], "2024-05-01T08:00:01Z");
+        let (n, s) = stamps("2024-01-01 12:00:00,123 - app.db - ERROR - connection lost\n2024-01-01 12:00:01,004 - app.web - INFO - request\n");
+        assert_eq!(n, "Python logging");
+        assert!(s[0].starts_with("2024-01-01T12:00:00.123"), "{s:?}");
+        let (n, s) = stamps("Nov  3 09:23:38 web1 sshd[311]: Accepted password for bob\nNov  3 09:23:40 web1 CRON[2]: job\n");
+        assert_eq!(n, "syslog (RFC 3164)");
+        assert_eq!(s[0], "2026-11-03T09:23:38Z");
+        let (n, s) = stamps(r#"10.0.0.1 - - [20/Jul/2009:22:59:26 +0000] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8""#);
+        assert_eq!(n, "access log (combined)");
+        assert_eq!(s[0], "2009-07-20T22:59:26Z");
+        let (n, _) = stamps("1700000000123 job done\n1700000001456 job started\n");
+        assert_eq!(n, "ISO 8601 time", "epoch milliseconds read by auto");
+        let (n, s) = stamps("2009/11/10 23:00:00 listening on :8080\n2009/11/10 23:00:01 ready\n");
+        assert_eq!(n, "Go log (yyyy/MM/dd HH:mm:ss)");
+        assert_eq!(s[1], "2009-11-10T23:00:01Z");
+    }
+
+    #[test]
+    fn stack_traces_continue_their_record() {
+        let text = "2024-01-01 12:00:00,123 ERROR [main] Service: boom\njava.lang.IllegalStateException: bad\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)\n\tat a.B.e(B.java:3)\nCaused by: java.io.IOException: disk\n\t... 3 more\n2024-01-01 12:00:01,000 INFO [main] Service: recovered\n";
+        let d = detect(&lines(text), 2026).expect("detected despite 6 of 8 lines being a trace");
+        assert!(d.join, "{d:?}");
+        assert_eq!(d.name, "date time with a comma fraction, level");
+    }
+
+    #[test]
+    fn structured_lines_and_nothing_known() {
+        let d = detect(&lines("{\"time\":\"2024-01-01T00:00:00Z\",\"level\":\"info\",\"msg\":\"a\"}\n{\"time\":\"2024-01-01T00:00:01Z\",\"level\":\"warn\",\"msg\":\"b\"}"), 2026).unwrap();
+        assert_eq!(d.format, "json");
+        let d = detect(&lines("ts=2024-01-01T00:00:00Z level=info msg=a\nts=2024-01-01T00:00:01Z level=warn msg=\"b c\""), 2026).unwrap();
+        assert_eq!(d.format, "logfmt");
+        assert_eq!(detect(&lines("hello there\nno time here at all\n"), 2026), None);
+        // A level field that holds no levels is not one.
+        let d = detect(&lines("2024-01-01T00:00:00Z GET /a\n2024-01-01T00:00:01Z POST /b\n"), 2026).unwrap();
+        assert_eq!(d.name, "ISO 8601 time");
+    }
+}
