@@ -19,6 +19,12 @@ use crate::knowledge::Knowledge;
 use crate::llm::{self, LlmClient};
 use crate::storage::AppStore;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IndexOutputFormat {
+    Table,
+    Json,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct IndexArgs {
     #[command(flatten)]
@@ -31,6 +37,14 @@ pub struct IndexArgs {
     /// Rebuild from the start even when nothing changed or the input only grew.
     #[arg(long)]
     pub force: bool,
+    /// `table`: the summary for people; `json`: one JSON object on stdout
+    /// (app, format, lines, records, times, levels, labels), progress on stderr.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub output: IndexOutputFormat,
+    /// With --input: detect the format of the files again (it is kept from
+    /// their first opening otherwise; --force alone does not detect again).
+    #[arg(long)]
+    pub redetect: bool,
     /// Skip the LLM phases (summaries, embeddings) even when an endpoint is configured.
     #[arg(long)]
     pub offline: bool,
@@ -63,6 +77,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
         app: a.format.app.as_deref(),
         format: a.format.format.as_deref(),
         timestamp: a.format.timestamp.as_deref(),
+        redetect: a.redetect,
     };
     // With --follow a stdin that stays open is followed as it arrives.
     let opened = super::inputs::open_stdin(&mut own, &given, g.quiet, a.follow)?;
@@ -133,8 +148,48 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
         return super::index_follow::run_file(cfg, g, plan);
     }
     let name = plan.dataset.name.clone();
+    if a.output == IndexOutputFormat::Json {
+        // Progress and reports on stderr; stdout holds the JSON alone.
+        let quiet = GlobalArgs { quiet: true, ..g.clone() };
+        let k = build(&quiet, &mut plan)?;
+        enrich(cfg, &quiet, a.offline, &plan.store, &name, &k)?;
+        let stats = plan.store.manifest().map(|m| m.stats).unwrap_or_default();
+        let format = opened.as_ref().and_then(|o| o.notes.iter().find_map(|n| n.strip_prefix("detected: ")).map(str::to_owned));
+        println!("{}", summary_json(&plan.dataset, &k, &stats, format));
+        return Ok(());
+    }
     let k = build(g, &mut plan)?;
     enrich(cfg, g, a.offline, &plan.store, &name, &k)
+}
+
+/// `index -o json`: what was read, as one object.
+fn summary_json(ds: &crate::dataset::Dataset, k: &Knowledge, s: &crate::index::RunStats, detected: Option<String>) -> serde_json::Value {
+    let mut levels: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for t in &k.templates {
+        for (l, n) in &t.levels {
+            *levels.entry(l.as_str()).or_default() += n;
+        }
+    }
+    let first = k.templates.iter().filter_map(|t| t.first_seen.as_deref()).min();
+    let last = k.templates.iter().filter_map(|t| t.last_seen.as_deref()).max();
+    let definition = ds.dir.as_ref().and_then(|d| std::fs::read_to_string(d.join("dataset.toml")).ok());
+    let name = detected.unwrap_or_else(|| match ds.header.structured_format() {
+        Some(f) => f.kind().as_str().to_owned(),
+        None => ds.header.pattern().to_owned(),
+    });
+    let mut labels: Vec<String> = vec!["app".to_owned()];
+    labels.extend(ds.labels.iter().map(|(l, _)| l.clone()));
+    serde_json::json!({
+        "app": ds.name,
+        "format": { "name": name, "dataset_toml": definition },
+        "lines": s.lines,
+        "records": s.lines.saturating_sub(s.lines_joined),
+        "records_without_timestamp": s.timestamps_missing,
+        "first_ts": first,
+        "last_ts": last,
+        "levels": levels,
+        "labels": labels,
+    })
 }
 
 /// The value of the first of `app`, `service_name`, `job` that a stream

@@ -16,6 +16,8 @@ pub struct Given<'a> {
     pub app: Option<&'a str>,
     pub format: Option<&'a str>,
     pub timestamp: Option<&'a str>,
+    /// `index --redetect`.
+    pub redetect: bool,
 }
 
 /// Opens `g` as an app and points `cfg` at it. `None` when there is nothing
@@ -42,6 +44,8 @@ pub fn open_stdin(cfg: &mut Config, g: &Given<'_>, quiet: bool, live: bool) -> a
         format: g.format.map(str::to_owned),
         timestamp: g.timestamp.map(str::to_owned),
         max_files: cfg.input.max_files,
+        redetect: g.redetect,
+        zone: cfg.input.time_zone.clone(),
     };
     let dirs = Folders { datasets: &paths.datasets, storage: &paths.storage };
     let opened = if live {

@@ -171,6 +171,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 app: cli.app.as_deref(),
                 format: cli.format.as_deref(),
                 timestamp: cli.timestamp.as_deref(),
+                redetect: false,
             };
             let stdin = cli.inputs.iter().any(|p| p.as_os_str() == "-");
             let opened = inputs::open_stdin(&mut cfg, &given, cli.global.quiet, stdin)?;

@@ -35,6 +35,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: ParseArgs) -> anyhow::Result<()> {
         app: a.format.app.as_deref(),
         format: a.format.format.as_deref(),
         timestamp: a.format.timestamp.as_deref(),
+        redetect: false,
     };
     let mut input = a.input.clone();
     let (ds, known) = match super::inputs::open(&mut own, &given, g.quiet)? {

@@ -258,11 +258,15 @@ impl FromStr for RedactionMode {
 pub struct InputConfig {
     /// A folder opens at most this many log files (the rest are listed).
     pub max_files: usize,
+    /// The zone of detected stamps that carry none (IANA name or `UTC`);
+    /// written into the app's definition, so a later change never moves
+    /// stored times. Not the display zone (`ui.time_zone`).
+    pub time_zone: String,
 }
 
 impl Default for InputConfig {
     fn default() -> Self {
-        InputConfig { max_files: 1000 }
+        InputConfig { max_files: 1000, time_zone: "UTC".to_owned() }
     }
 }
 
@@ -927,6 +931,9 @@ impl Config {
                     format!("prices of {model:?} must be finite and >= 0, got input {} output {}", p.input, p.output),
                 );
             }
+        }
+        if let Err(e) = crate::dataset::timestamp::Zone::parse(&self.input.time_zone) {
+            return fail("input.time_zone", e.to_string());
         }
         for (key, v) in [("app", &self.app), ("ui.time_zone", &self.ui.time_zone)] {
             if v.trim().is_empty() {

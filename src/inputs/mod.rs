@@ -59,6 +59,10 @@ pub struct OpenRequest {
     pub timestamp: Option<String>,
     /// `input.max_files`.
     pub max_files: usize,
+    /// Detect the format again, though the files were opened before.
+    pub redetect: bool,
+    /// The zone of stamps without one (`input.time_zone`).
+    pub zone: String,
 }
 
 /// The opened app.
@@ -138,6 +142,18 @@ pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Res
     } else {
         concatenate(&dir, &files)?
     };
+    // Opened before, from the same files and flags: the definition stands
+    // (stored times never change under it), unless asked to detect again.
+    let known: Option<Source> = std::fs::read(dir.join(SOURCE_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    if !is_stdin && !req.redetect && known.as_ref() == Some(&source) {
+        if let Ok(dataset) = Dataset::load(dirs.storage, &app) {
+            if dataset.log_path.as_deref() == Some(log.as_path()) {
+                notes.push(format!("read as before ({}; --redetect detects the format again)", dir.join("dataset.toml").display()));
+                return Ok(Opened { app, dataset, log, files, notes, following });
+            }
+        }
+    }
+    let zone = if req.zone.trim().is_empty() { "UTC" } else { req.zone.as_str() };
     let format = match (&req.format, guess_bundled(dirs.datasets, &log)) {
         (Some(f), _) => Format::Given { format: f.clone(), timestamp: req.timestamp.clone() },
         (None, Some(ds)) => {
@@ -159,7 +175,7 @@ pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Res
             }
         },
     };
-    write_definition(&dir, &app, &log, &source, &format)?;
+    write_definition(&dir, &app, &log, &source, &format, zone)?;
     let dataset = Dataset::load(dirs.storage, &app)?;
     Ok(Opened { app, dataset, log, files, notes, following })
 }
@@ -362,7 +378,9 @@ fn free_name(dirs: &Folders<'_>, base: &str, source: &Source, stdin: bool, notes
         let bundled = dirs.datasets.join(&name).join("dataset.toml").is_file();
         let mine = dirs.storage.join(&name);
         let known: Option<Source> = std::fs::read(mine.join(SOURCE_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok());
-        let taken = bundled || (mine.join("dataset.toml").is_file() && known.as_ref() != Some(source) && !stdin);
+        // The same files are the same app, whatever format they are read in.
+        let same = known.as_ref().is_some_and(|k| k.files == source.files);
+        let taken = bundled || (mine.join("dataset.toml").is_file() && !same && !stdin);
         if !taken {
             if n > 1 {
                 notes.push(format!("the name {base:?} is taken by another dataset: this app is {name:?} (--app names it)"));
@@ -562,7 +580,7 @@ struct TimestampDef<'a> {
 }
 
 /// `<dir>/dataset.toml` (and `source.json`), each written beside and renamed.
-fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format) -> Result<(), InputError> {
+fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format, zone: &str) -> Result<(), InputError> {
     let files = source.files.join(", ");
     let from = if files.is_empty() { "stdin".to_owned() } else { files };
     let text = match format {
@@ -582,7 +600,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
         }
         Format::Given { format, timestamp } => {
             let parts: Vec<&str> = timestamp.as_deref().map(|t| t.splitn(3, '=').collect()).unwrap_or_default();
-            let ts = (parts.len() >= 2).then(|| TimestampDef { fields: parts[0], format: parts[1], zone: parts.get(2).copied().unwrap_or("UTC"), year: None });
+            let ts = (parts.len() >= 2).then(|| TimestampDef { fields: parts[0], format: parts[1], zone: parts.get(2).copied().unwrap_or(zone), year: None });
             toml::to_string(&DefinitionFile {
                 description: format!("{app}: the logs of {from}."),
                 log: log.display().to_string(),
@@ -594,7 +612,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             .unwrap_or_default()
         }
         Format::Detected(d) => {
-            let ts = d.timestamp.as_ref().map(|(fields, format, year)| TimestampDef { fields, format, zone: "UTC", year: *year });
+            let ts = d.timestamp.as_ref().map(|(fields, format, year)| TimestampDef { fields, format, zone, year: *year });
             toml::to_string(&DefinitionFile {
                 description: format!("{app}: the logs of {from}, detected as {}.", d.name),
                 log: log.display().to_string(),
@@ -640,7 +658,7 @@ mod tests {
     }
 
     fn req(inputs: &[&Path]) -> OpenRequest {
-        OpenRequest { inputs: inputs.iter().map(|p| p.to_path_buf()).collect(), max_files: 1000, ..Default::default() }
+        OpenRequest { inputs: inputs.iter().map(|p| p.to_path_buf()).collect(), max_files: 1000, zone: "UTC".into(), ..Default::default() }
     }
 
     #[test]
@@ -681,6 +699,20 @@ mod tests {
         let o = open(&dirs, &req(&[&raw]), &mut std::io::empty()).unwrap();
         assert_eq!(o.app, "notes");
         assert!(o.dataset.timestamp.is_none() && o.notes.iter().any(|n| n.contains("no known format fits")), "{:?}", o.notes);
+        // Opened again: read as before; --redetect detects again; the zone of
+        // zone-less stamps is input.time_zone, written into the definition.
+        let iso = d.path().join("iso.log");
+        std::fs::write(&iso, "2024-01-02 03:04:05 ERROR boom\n2024-01-02 03:04:06 INFO ok\n").unwrap();
+        let r = OpenRequest { zone: "Europe/Paris".into(), ..req(&[&iso]) };
+        let o = open(&dirs, &r, &mut std::io::empty()).unwrap();
+        assert!(o.notes.iter().any(|n| n.starts_with("detected: date time (ISO), level")), "{:?}", o.notes);
+        let def = std::fs::read_to_string(st.join("iso/dataset.toml")).unwrap();
+        assert!(def.contains("zone = \"Europe/Paris\""), "{def}");
+        let again = open(&dirs, &req(&[&iso]), &mut std::io::empty()).unwrap();
+        assert!(again.notes.iter().any(|n| n.starts_with("read as before")), "{:?}", again.notes);
+        assert_eq!(std::fs::read_to_string(st.join("iso/dataset.toml")).unwrap(), def, "a later zone does not change stored times");
+        let re = open(&dirs, &OpenRequest { redetect: true, ..req(&[&iso]) }, &mut std::io::empty()).unwrap();
+        assert!(re.notes.iter().any(|n| n.starts_with("detected:")), "{:?}", re.notes);
         // --format and --timestamp give the real format.
         let fmt = d.path().join("app.log");
         std::fs::write(&fmt, "2024-01-02 03:04:05 ERROR boom\n").unwrap();

@@ -194,6 +194,18 @@ fn formats_are_detected_from_the_lines() {
     assert!(o.status.success(), "{}", err(&o));
     assert!(err(&o).contains("detected: Python logging, timestamp <Date> <Time>, labels level and logger"), "{}", err(&o));
     assert!(out(&o).contains("indexed api: 7 lines"), "{}", out(&o));
+    // Again with -o json: read as before, the summary alone on stdout.
+    let o = run_in(d.path(), &["index", "--input", "api.log", "--offline", "-o", "json"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("read as before"), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap_or_else(|e| panic!("{e}: {}", out(&o)));
+    assert_eq!(v["app"], "api");
+    assert_eq!((v["lines"].as_u64(), v["records"].as_u64(), v["records_without_timestamp"].as_u64()), (Some(7), Some(4), Some(0)), "{v}");
+    assert_eq!(v["first_ts"], "2024-06-01T08:00:00.001Z");
+    assert_eq!(v["last_ts"], "2024-06-01T08:01:00Z");
+    assert_eq!(v["levels"], serde_json::json!({"info": 2, "warn": 1, "error": 1}), "{v}");
+    assert_eq!(v["labels"], serde_json::json!(["app", "level", "logger"]));
+    assert!(v["format"]["dataset_toml"].as_str().unwrap().contains("- <Logger> - <Level> - <Content>"), "{v}");
     // Every line's time at the format's precision (milliseconds), and its level.
     let o = run_in(d.path(), &["query", "{app=\"api\"}", "--app", "api", "--start", "2024-06-01T00:00:00Z", "--end", "2024-06-02T00:00:00Z", "-o", "jsonl", "--direction", "forward"], None);
     assert!(o.status.success(), "{}", err(&o));
