@@ -10,6 +10,11 @@
 //! of `logcopilot index` (checkpoint and storage included) on the first 90 %
 //! of the lines, then again after the other 10 % were appended (reading on
 //! from the checkpoint), against a fresh run on the whole file.
+//!
+//! `cargo bench --bench index_speed -- LINES --detect`: the format is not
+//! given; the log is opened as a user's file (`inputs::open`: a sample's
+//! format, else the detector), then indexed; prints the detection's share of
+//! the run against an index with the dataset given.
 
 mod synth;
 
@@ -29,6 +34,10 @@ fn main() {
     if args.iter().any(|a| a == "--incremental") {
         synth::warm(&path);
         return incremental(&path);
+    }
+    if args.iter().any(|a| a == "--detect") {
+        synth::warm(&path);
+        return detect(&path);
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if cold {
@@ -107,4 +116,40 @@ fn incremental(path: &std::path::Path) {
     let state = std::fs::metadata(dir.path().join("grown/hdfs/index_state.json.gz")).map(|m| m.len()).unwrap_or(0);
     println!("saved pass state: {:.1} MiB (gzip)", state as f64 / 1048576.0);
     assert_eq!((again.1, again.2, again.3), (fresh.1, fresh.2, fresh.3), "the append ends where a fresh run does");
+}
+
+/// The format found by `inputs::open`, timed, then the index run with it,
+/// against the same run with the hdfs dataset given.
+fn detect(path: &std::path::Path) {
+    use logcopilot::inputs::{Folders, OpenRequest, open};
+    let ds_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    let storage = tempfile::tempdir().expect("temp dir");
+    let opts = IndexOptions::default();
+    let cancel = AtomicBool::new(false);
+    let run = |ds: &Dataset| {
+        let known = ds.templates_path.as_ref().map(|p| templates::load(p).expect("templates")).unwrap_or_default();
+        let t = Instant::now();
+        let out = index::run(ds, path, &known, &opts, &|_| {}, &cancel).expect("index");
+        (t.elapsed().as_secs_f64(), out.stats)
+    };
+    let given = Dataset::load(&ds_dir, "hdfs").expect("dataset");
+    let (given_secs, given_stats) = run(&given);
+    let t = Instant::now();
+    let req = OpenRequest { inputs: vec![path.to_path_buf()], max_files: 1000, zone: "UTC".into(), ..Default::default() };
+    let opened = open(&Folders { datasets: &ds_dir, storage: storage.path() }, &req, &mut std::io::empty()).expect("open");
+    let detect_secs = t.elapsed().as_secs_f64();
+    let (secs, stats) = run(&opened.dataset);
+    println!("detected: {}", opened.notes.join(" | "));
+    println!(
+        "given   {:.2} s | {} lines, {} without a timestamp\ndetected {:.3} s to detect + {:.2} s to index | {} lines, {} without a timestamp\ndetection: {:.2} % of the run; detected run vs given: {:+.1} %",
+        given_secs,
+        given_stats.lines,
+        given_stats.timestamps_missing,
+        detect_secs,
+        secs,
+        stats.lines,
+        stats.timestamps_missing,
+        detect_secs * 100.0 / (detect_secs + secs),
+        (detect_secs + secs - given_secs) * 100.0 / given_secs,
+    );
 }
