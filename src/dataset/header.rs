@@ -110,7 +110,11 @@ impl HeaderFormat {
                     let end = start + 1 + end_rel;
                     if rest.as_bytes()[end] == b'>' && end > start + 1 {
                         push_literal(literal, &mut re, &mut segs, &mut fast_ok);
-                        let name = &rest[start + 1..end];
+                        // `<Name:regex>`: the field matches the regex, not any text.
+                        let (name, class) = match rest[start + 1..end].split_once(':') {
+                            Some((n, c)) => (n, Some(c)),
+                            None => (&rest[start + 1..end], None),
+                        };
                         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                             return Err(HeaderError::BadFieldName {
                                 pattern: pattern.into(),
@@ -123,7 +127,13 @@ impl HeaderFormat {
                                 field: name.into(),
                             });
                         }
-                        re.push_str(&format!("(?P<{name}>.*?)"));
+                        match class {
+                            Some(c) => {
+                                re.push_str(&format!("(?P<{name}>{c})"));
+                                fast_ok = false;
+                            }
+                            None => re.push_str(&format!("(?P<{name}>.*?)")),
+                        }
                         fields.push(name.to_string());
                         segs.push(Seg::Field);
                         rest = &rest[end + 1..];

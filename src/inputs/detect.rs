@@ -47,18 +47,74 @@ const LAYOUTS: &[Layout] = &[
     // ISO 8601 / RFC 3339 or epoch first, then a level.
     Layout { name: "ISO 8601 time, level", pattern: r"<Timestamp> \[?<Level>\]?:? <Content>", stamp: "<Timestamp>", format: "auto", labels: LEVEL },
     Layout { name: "ISO 8601 time", pattern: "<Timestamp> <Content>", stamp: "<Timestamp>", format: "auto", labels: &[] },
-    Layout { name: "bracketed ISO 8601 time, level", pattern: r"\[<Timestamp>\] \[?<Level>\]?:? <Content>", stamp: "<Timestamp>", format: "auto", labels: LEVEL },
+    Layout {
+        name: "bracketed ISO 8601 time, level",
+        pattern: r"\[<Timestamp>\] \[?<Level>\]?:? <Content>",
+        stamp: "<Timestamp>",
+        format: "auto",
+        labels: LEVEL,
+    },
     Layout { name: "bracketed ISO 8601 time", pattern: r"\[<Timestamp>\] <Content>", stamp: "<Timestamp>", format: "auto", labels: &[] },
     // A date and a time: Python/Java logging, Go, W3C, Spark, HDFS-like.
     Layout { name: "date time (ISO), level", pattern: r"<Date> <Time> \[?<Level>\]?:? <Content>", stamp: "<Date> <Time>", format: "rfc3339", labels: LEVEL },
-    Layout { name: "Python logging", pattern: "<Date> <Time> - <Logger> - <Level> - <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: &[("level", "Level"), ("logger", "Logger")] },
-    Layout { name: "date time with a comma fraction, level", pattern: r"<Date> <Time> \[?<Level>\]?:? <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: LEVEL },
-    Layout { name: "date time with a comma fraction", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%Y-%m-%d %H:%M:%S,%3f", labels: &[] },
+    Layout {
+        name: "Python logging",
+        pattern: "<Date> <Time> - <Logger> - <Level> - <Content>",
+        stamp: "<Date> <Time>",
+        format: "%Y-%m-%d %H:%M:%S,%3f",
+        labels: &[("level", "Level"), ("logger", "Logger")],
+    },
+    Layout {
+        name: "date time with a comma fraction, level",
+        pattern: r"<Date> <Time> \[?<Level>\]?:? <Content>",
+        stamp: "<Date> <Time>",
+        format: "%Y-%m-%d %H:%M:%S,%3f",
+        labels: LEVEL,
+    },
+    Layout {
+        name: "date time with a comma fraction",
+        pattern: "<Date> <Time> <Content>",
+        stamp: "<Date> <Time>",
+        format: "%Y-%m-%d %H:%M:%S,%3f",
+        labels: &[],
+    },
     Layout { name: "date time (ISO)", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "rfc3339", labels: &[] },
     Layout { name: "Go log (yyyy/MM/dd HH:mm:ss)", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%Y/%m/%d %H:%M:%S%.f", labels: &[] },
-    Layout { name: "yy/MM/dd HH:mm:ss, level", pattern: r"<Date> <Time> <Level> <Content>", stamp: "<Date> <Time>", format: "%y/%m/%d %H:%M:%S", labels: LEVEL },
+    Layout {
+        name: "yy/MM/dd HH:mm:ss, level",
+        pattern: r"<Date> <Time> <Level> <Content>",
+        stamp: "<Date> <Time>",
+        format: "%y/%m/%d %H:%M:%S",
+        labels: LEVEL,
+    },
     Layout { name: "yyMMdd HHmmss, level", pattern: "<Date> <Time> <Pid> <Level> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: LEVEL },
     Layout { name: "yyMMdd HHmmss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: &[] },
+    // Month and day in either order: the values decide (a 13 first is a day).
+    Layout { name: "MM/dd/yyyy HH:mm:ss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%m/%d/%Y %H:%M:%S%.f", labels: &[] },
+    Layout { name: "dd/MM/yyyy HH:mm:ss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%d/%m/%Y %H:%M:%S%.f", labels: &[] },
+    // glog: `I0517 15:04:22.619632  1234 main.go:42] msg` (year-less).
+    Layout {
+        name: "glog",
+        pattern: r"<Level:[IWEF]><Date:\d{4}> <Time> +<Thread> <Source>\] <Content>",
+        stamp: "<Date> <Time>",
+        format: "%m%d %H:%M:%S%.f",
+        labels: LEVEL,
+    },
+    // Syslog (RFC 5424), and RFC 3164 with its priority.
+    Layout {
+        name: "syslog (RFC 5424)",
+        pattern: r"[<]<Pri:\d{1,3}>[>]1 <Timestamp> <Host> <Program> <Pid> <Msgid> <Content>",
+        stamp: "<Timestamp>",
+        format: "rfc3339",
+        labels: SYSLOG,
+    },
+    Layout {
+        name: "syslog (RFC 3164) with priority",
+        pattern: r"[<]<Pri:\d{1,3}>[>]<Month> <Day> <Time> <Host> <Program>(\[<Pid>\])?: <Content>",
+        stamp: "<Month> <Day> <Time>",
+        format: "%b %d %H:%M:%S",
+        labels: SYSLOG,
+    },
     // Syslog (RFC 3164): year-less.
     Layout {
         name: "syslog (RFC 3164)",
@@ -86,6 +142,12 @@ const LAYOUTS: &[Layout] = &[
     Layout { name: "nginx error log", pattern: r"<Date> <Time> \[<Level>\] <Content>", stamp: "<Date> <Time>", format: "%Y/%m/%d %H:%M:%S", labels: LEVEL },
 ];
 
+/// Prefixes of multiplexed output, tried before every layout: docker
+/// compose's `web-1  | …` and kubectl's or stern's `[pod/x/container] …`;
+/// what they name becomes a label.
+const PREFIXES: &[(&str, &str, &[(&str, &str)])] =
+    &[("", "", &[]), (r"<Container:[\w.-]+> +\| ", "docker compose: ", &[("container", "Container")]), (r"\[<Pod:[^\]]+>\] ", "kubectl: ", &[("pod", "Pod")])];
+
 /// Share of the sample a layout must read (with a timestamp).
 const MIN_FIT: f64 = 0.8;
 
@@ -104,50 +166,53 @@ pub fn detect(raw: &[String], year: i32) -> Option<Detected> {
     }
     let levels = LevelMap::new(&Default::default()).ok()?;
     let mut best: Option<(usize, usize, Detected)> = None;
-    for l in LAYOUTS {
-        let Ok(header) = HeaderFormat::new(l.pattern) else { continue };
-        let yearless = !l.format.contains('%') || !["%Y", "%y", "%s"].iter().any(|y| l.format.contains(y));
-        let year_opt = (yearless && l.format.contains('%')).then_some(year);
-        let Ok(ts) = TimestampSpec::new(l.stamp, header.fields(), l.format, "UTC", year_opt) else { continue };
-        let level = header.field_index("Level");
-        let mut spans = FieldSpans::default();
-        let (mut fit, mut leveled) = (0, 0);
-        let mut buf = String::new();
-        for line in &lines {
-            if !header.match_line(line, &mut spans) {
+    for (prefix, said, prefix_labels) in PREFIXES {
+        for l in LAYOUTS {
+            let pattern = format!("{prefix}{}", l.pattern);
+            let Ok(header) = HeaderFormat::new(&pattern) else { continue };
+            let yearless = !l.format.contains('%') || !["%Y", "%y", "%s"].iter().any(|y| l.format.contains(y));
+            let year_opt = (yearless && l.format.contains('%')).then_some(year);
+            let Ok(ts) = TimestampSpec::new(l.stamp, header.fields(), l.format, "UTC", year_opt) else { continue };
+            let level = header.field_index("Level");
+            let mut spans = FieldSpans::default();
+            let (mut fit, mut leveled) = (0, 0);
+            let mut buf = String::new();
+            for line in &lines {
+                if !header.match_line(line, &mut spans) {
+                    continue;
+                }
+                let sp = spans.as_slice();
+                let field = |i: usize| sp.get(i).and_then(|&(a, b)| line.get(a as usize..b as usize)).unwrap_or("");
+                ts.stamp_text(field, &mut buf);
+                if ts.parse_text(&buf).is_none() {
+                    continue;
+                }
+                fit += 1;
+                if level.is_some_and(|i| levels.normalise(field(i)) != 0) {
+                    leveled += 1;
+                }
+            }
+            // A level field must hold levels on most lines that fit.
+            if level.is_some() && (leveled as f64) < fit as f64 * 0.9 {
                 continue;
             }
-            let sp = spans.as_slice();
-            let field = |i: usize| sp.get(i).and_then(|&(a, b)| line.get(a as usize..b as usize)).unwrap_or("");
-            ts.stamp_text(field, &mut buf);
-            if ts.parse_text(&buf).is_none() {
+            let starts = lines.len() - continuations;
+            if fit == 0 || (fit as f64) < starts as f64 * MIN_FIT {
                 continue;
             }
-            fit += 1;
-            if level.is_some_and(|i| levels.normalise(field(i)) != 0) {
-                leveled += 1;
+            let fields = header.fields().len();
+            let better = best.as_ref().is_none_or(|(f, n, _)| (fit, fields) > (*f, *n));
+            if better {
+                let d = Detected {
+                    name: format!("{said}{}", l.name),
+                    format: pattern,
+                    timestamp: Some((l.stamp.to_owned(), l.format.to_owned(), year_opt)),
+                    labels: prefix_labels.iter().chain(l.labels).copied().collect(),
+                    fit: (fit, lines.len()),
+                    join: continuations > 0 && fit < lines.len(),
+                };
+                best = Some((fit, fields, d));
             }
-        }
-        // A level field must hold levels on most lines that fit.
-        if level.is_some() && (leveled as f64) < fit as f64 * 0.9 {
-            continue;
-        }
-        let starts = lines.len() - continuations;
-        if fit == 0 || (fit as f64) < starts as f64 * MIN_FIT {
-            continue;
-        }
-        let fields = header.fields().len();
-        let better = best.as_ref().is_none_or(|(f, n, _)| (fit, fields) > (*f, *n));
-        if better {
-            let d = Detected {
-                name: l.name.to_owned(),
-                format: l.pattern.to_owned(),
-                timestamp: Some((l.stamp.to_owned(), l.format.to_owned(), year_opt)),
-                labels: l.labels.to_vec(),
-                fit: (fit, lines.len()),
-                join: continuations > 0 && fit < lines.len(),
-            };
-            best = Some((fit, fields, d));
         }
     }
     best.map(|(_, _, d)| d)
@@ -170,7 +235,14 @@ fn structured(lines: &[&str]) -> Option<Detected> {
         return Some(Detected { name: "JSON lines".into(), format: "json".into(), timestamp: None, labels: Vec::new(), fit: (json, lines.len()), join: false });
     }
     let logfmt = lines.iter().filter(|l| is_logfmt(l)).count();
-    (logfmt >= need).then(|| Detected { name: "logfmt".into(), format: "logfmt".into(), timestamp: None, labels: Vec::new(), fit: (logfmt, lines.len()), join: false })
+    (logfmt >= need).then(|| Detected {
+        name: "logfmt".into(),
+        format: "logfmt".into(),
+        timestamp: None,
+        labels: Vec::new(),
+        fit: (logfmt, lines.len()),
+        join: false,
+    })
 }
 
 /// At least three `key=value` pairs, the first at the start.
@@ -236,6 +308,45 @@ mod tests {
     }
 
     #[test]
+    fn more_families_their_stamps_and_levels() {
+        let (n, s) = stamps("I0517 15:04:22.619632  1234 main.go:42] started\nW0517 15:04:23.000001  1234 disk.go:7] slow\n");
+        assert_eq!(n, "glog");
+        assert_eq!(s, ["2026-05-17T15:04:22.619632Z", "2026-05-17T15:04:23.000001Z"]);
+        let (n, s) =
+            stamps("<165>1 2003-10-11T22:14:15.003Z mymachine evntslog - ID47 [x@1 a=\"3\"] An event\n<34>1 2003-10-11T22:14:16Z mymachine su - - - failed\n");
+        assert_eq!(n, "syslog (RFC 5424)");
+        assert_eq!(s[0], "2003-10-11T22:14:15.003Z");
+        let (n, _) = stamps("<34>Oct 11 22:14:15 mymachine su[12]: 'su root' failed\n<13>Oct 11 22:14:16 mymachine cron: ok\n");
+        assert_eq!(n, "syslog (RFC 3164) with priority");
+        // Day and month: a 13 in the first place decides.
+        let (n, s) = stamps("12/01/2024 10:00:00 a\n13/01/2024 10:00:01 b\n");
+        assert_eq!(n, "dd/MM/yyyy HH:mm:ss");
+        assert_eq!(s[1], "2024-01-13T10:00:01Z");
+        let (n, _) = stamps("01/12/2024 10:00:00 a\n01/13/2024 10:00:01 b\n");
+        assert_eq!(n, "MM/dd/yyyy HH:mm:ss");
+        // Multiplexed output: the prefix is a label.
+        let d = detect(&lines("web-1  | 2024-01-01T00:00:00Z INFO up\ndb-1   | 2024-01-01T00:00:01Z WARN slow\n"), 2026).unwrap();
+        assert_eq!(d.name, "docker compose: ISO 8601 time, level");
+        assert_eq!(d.labels, [("container", "Container"), ("level", "Level")]);
+        let d = detect(&lines("[pod/api-7f/api] 2024-01-01T00:00:00Z started\n[pod/api-7f/api] 2024-01-01T00:00:01Z ok\n"), 2026).unwrap();
+        assert_eq!(d.name, "kubectl: ISO 8601 time");
+        // Levels found where the layout has them, normalised as datasets do.
+        let levels = LevelMap::new(&Default::default()).unwrap();
+        let d = detect(&lines("I0517 15:04:22.6  1 a.go:1] x\nE0517 15:04:23.1  1 a.go:2] y\nF0517 15:04:24.1  1 a.go:3] z\n"), 2026).unwrap();
+        let h = HeaderFormat::new(&d.format).unwrap();
+        let mut sp = FieldSpans::default();
+        let got: Vec<u8> = ["I0517 15:04:22.6  1 a.go:1] x", "E0517 15:04:23.1  1 a.go:2] y", "F0517 15:04:24.1  1 a.go:3] z"]
+            .iter()
+            .map(|l| {
+                assert!(h.match_line(l, &mut sp));
+                let (a, b) = sp.as_slice()[h.field_index("Level").unwrap()];
+                levels.normalise(&l[a as usize..b as usize])
+            })
+            .collect();
+        assert_eq!(got, [3, 5, 6], "info, error, critical");
+    }
+
+    #[test]
     fn stack_traces_continue_their_record() {
         let text = "2024-01-01 12:00:00,123 ERROR [main] Service: boom\njava.lang.IllegalStateException: bad\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)\n\tat a.B.e(B.java:3)\nCaused by: java.io.IOException: disk\n\t... 3 more\n2024-01-01 12:00:01,000 INFO [main] Service: recovered\n";
         let d = detect(&lines(text), 2026).expect("detected despite 6 of 8 lines being a trace");
@@ -245,7 +356,13 @@ mod tests {
 
     #[test]
     fn structured_lines_and_nothing_known() {
-        let d = detect(&lines("{\"time\":\"2024-01-01T00:00:00Z\",\"level\":\"info\",\"msg\":\"a\"}\n{\"time\":\"2024-01-01T00:00:01Z\",\"level\":\"warn\",\"msg\":\"b\"}"), 2026).unwrap();
+        let d = detect(
+            &lines(
+                "{\"time\":\"2024-01-01T00:00:00Z\",\"level\":\"info\",\"msg\":\"a\"}\n{\"time\":\"2024-01-01T00:00:01Z\",\"level\":\"warn\",\"msg\":\"b\"}",
+            ),
+            2026,
+        )
+        .unwrap();
         assert_eq!(d.format, "json");
         let d = detect(&lines("ts=2024-01-01T00:00:00Z level=info msg=a\nts=2024-01-01T00:00:01Z level=warn msg=\"b c\""), 2026).unwrap();
         assert_eq!(d.format, "logfmt");

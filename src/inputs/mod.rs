@@ -239,12 +239,7 @@ fn expand(inputs: &[PathBuf], max_files: usize, notes: &mut Vec<String>) -> Resu
     for p in inputs {
         let meta = std::fs::metadata(p).map_err(|_| InputError::Missing(p.clone()))?;
         if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(io(p))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|f| f.is_file() && log_like(f))
-                .collect();
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p).map_err(io(p))?.flatten().map(|e| e.path()).filter(|f| f.is_file() && log_like(f)).collect();
             if found.is_empty() {
                 return Err(InputError::EmptyFolder(p.clone()));
             }
@@ -289,7 +284,9 @@ fn log_like(p: &Path) -> bool {
     let ext = Path::new(stem).extension().map(|e| e.to_string_lossy().into_owned());
     match ext.as_deref() {
         None => true,
-        Some(e) => ["log", "txt", "out", "err", "json", "jsonl", "ndjson", "csv", "tsv", "logfmt", "syslog"].contains(&e) || e.chars().all(|c| c.is_ascii_digit()),
+        Some(e) => {
+            ["log", "txt", "out", "err", "json", "jsonl", "ndjson", "csv", "tsv", "logfmt", "syslog"].contains(&e) || e.chars().all(|c| c.is_ascii_digit())
+        }
     }
 }
 
@@ -464,7 +461,10 @@ fn describe(d: &detect::Detected) -> String {
 
 /// How the app's lines are read.
 enum Format {
-    Given { format: String, timestamp: Option<String> },
+    Given {
+        format: String,
+        timestamp: Option<String>,
+    },
     /// Found from the lines ([`detect`]).
     Detected(detect::Detected),
     /// A bundled sample's format (its header, stamp, labels, levels).
@@ -486,12 +486,7 @@ fn head_lines(p: &Path, n: usize) -> Vec<String> {
 
 /// The words (letters only, 3 or more) of some lines.
 fn words(lines: &[String]) -> std::collections::HashSet<String> {
-    lines
-        .iter()
-        .flat_map(|l| l.split(|c: char| !c.is_ascii_alphabetic()))
-        .filter(|w| w.len() >= 3)
-        .map(str::to_ascii_lowercase)
-        .collect()
+    lines.iter().flat_map(|l| l.split(|c: char| !c.is_ascii_alphabetic())).filter(|w| w.len() >= 3).map(str::to_ascii_lowercase).collect()
 }
 
 /// A bundled dataset whose format reads ≥ 90 % of the first 200 lines with
@@ -517,12 +512,11 @@ fn guess_bundled(datasets: &Path, log: &Path) -> Option<Dataset> {
                 let l = l.trim();
                 ds.header.match_line(l, &mut spans) && {
                     let sp = spans.as_slice();
-                    ts.has_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""))
-                        && {
-                            let mut buf = String::new();
-                            ts.stamp_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""), &mut buf);
-                            ts.parse_text(&buf).is_some()
-                        }
+                    ts.has_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or("")) && {
+                        let mut buf = String::new();
+                        ts.stamp_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""), &mut buf);
+                        ts.parse_text(&buf).is_some()
+                    }
                 }
             })
             .count();
@@ -564,10 +558,7 @@ fn labels_of(format: &str) -> std::collections::BTreeMap<&'static str, String> {
         ("service", &["Service", "Program", "App", "Process"]),
     ];
     let fields = crate::dataset::HeaderFormat::new(format).map(|h| h.fields().to_vec()).unwrap_or_default();
-    NAMES
-        .iter()
-        .filter_map(|(label, names)| fields.iter().find(|f| names.iter().any(|n| n.eq_ignore_ascii_case(f))).map(|f| (*label, f.clone())))
-        .collect()
+    NAMES.iter().filter_map(|(label, names)| fields.iter().find(|f| names.iter().any(|n| n.eq_ignore_ascii_case(f))).map(|f| (*label, f.clone()))).collect()
 }
 
 #[derive(Serialize)]
@@ -588,7 +579,8 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             // The sample's own definition, pointed at these files.
             let own = ds.dir.as_ref().map(|d| d.join("dataset.toml")).ok_or_else(|| InputError::Missing(PathBuf::from(&ds.name)))?;
             let text = std::fs::read_to_string(&own).map_err(io(&own))?;
-            let mut v: toml::Table = toml::from_str(&text).map_err(|e| InputError::Dataset(DatasetError::Toml { path: own.clone(), message: e.to_string() }))?;
+            let mut v: toml::Table =
+                toml::from_str(&text).map_err(|e| InputError::Dataset(DatasetError::Toml { path: own.clone(), message: e.to_string() }))?;
             v.insert("description".into(), toml::Value::String(format!("{app}: the logs of {from}, read in the format of the {} sample.", ds.name)));
             v.insert("log".into(), toml::Value::String(log.display().to_string()));
             if let Some(t) = v.get("templates").and_then(|t| t.as_str()).map(str::to_owned) {
@@ -716,7 +708,8 @@ mod tests {
         // --format and --timestamp give the real format.
         let fmt = d.path().join("app.log");
         std::fs::write(&fmt, "2024-01-02 03:04:05 ERROR boom\n").unwrap();
-        let r = OpenRequest { format: Some("<Date> <Time> <Level> <Content>".into()), timestamp: Some("<Date> <Time>=%Y-%m-%d %H:%M:%S".into()), ..req(&[&fmt]) };
+        let r =
+            OpenRequest { format: Some("<Date> <Time> <Level> <Content>".into()), timestamp: Some("<Date> <Time>=%Y-%m-%d %H:%M:%S".into()), ..req(&[&fmt]) };
         let o = open(&dirs, &r, &mut std::io::empty()).unwrap();
         assert!(o.dataset.timestamp.is_some() && o.dataset.level_field.is_some(), "{:?}", o.dataset);
     }

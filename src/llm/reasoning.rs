@@ -106,15 +106,7 @@ impl ReasoningFilter {
     /// it starts, or the reply ends. With `true`, such reasoning is first let
     /// out as answer and then taken back with a [`Piece::Retract`].
     pub fn new(live: bool) -> Self {
-        Self {
-            live,
-            inside: None,
-            pending: String::new(),
-            held: String::new(),
-            let_out: String::new(),
-            seen: false,
-            unterminated: false,
-        }
+        Self { live, inside: None, pending: String::new(), held: String::new(), let_out: String::new(), seen: false, unterminated: false }
     }
 
     /// Whether any sign of reasoning was seen so far.

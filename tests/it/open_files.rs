@@ -112,7 +112,11 @@ fn a_custom_format_gets_its_real_times() {
         None,
     );
     assert!(o.status.success(), "{}", err(&o));
-    let o = run_in(d.path(), &["query", "{app=\"jobs\", level=\"ERROR\"}", "--app", "jobs", "--start", "2024-03-01T10:00:01Z", "--end", "2024-03-01T10:00:59Z", "-o", "raw"], None);
+    let o = run_in(
+        d.path(),
+        &["query", "{app=\"jobs\", level=\"ERROR\"}", "--app", "jobs", "--start", "2024-03-01T10:00:01Z", "--end", "2024-03-01T10:00:59Z", "-o", "raw"],
+        None,
+    );
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o).trim(), "2024-03-01 10:00:05 ERROR job 7 failed", "only the line inside the window");
 }
@@ -207,19 +211,30 @@ fn formats_are_detected_from_the_lines() {
     assert_eq!(v["labels"], serde_json::json!(["app", "level", "logger"]));
     assert!(v["format"]["dataset_toml"].as_str().unwrap().contains("- <Logger> - <Level> - <Content>"), "{v}");
     // Every line's time at the format's precision (milliseconds), and its level.
-    let o = run_in(d.path(), &["query", "{app=\"api\"}", "--app", "api", "--start", "2024-06-01T00:00:00Z", "--end", "2024-06-02T00:00:00Z", "-o", "jsonl", "--direction", "forward"], None);
+    let o = run_in(
+        d.path(),
+        &[
+            "query",
+            "{app=\"api\"}",
+            "--app",
+            "api",
+            "--start",
+            "2024-06-01T00:00:00Z",
+            "--end",
+            "2024-06-02T00:00:00Z",
+            "-o",
+            "jsonl",
+            "--direction",
+            "forward",
+        ],
+        None,
+    );
     assert!(o.status.success(), "{}", err(&o));
     let rows: Vec<serde_json::Value> = out(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let got: Vec<(i64, String)> = rows
-        .iter()
-        .map(|r| (r["ts_ns"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0), r["labels"]["level"].as_str().unwrap_or("").to_owned()))
-        .collect();
-    let want = [
-        ("2024-06-01T08:00:00.001Z", "INFO"),
-        ("2024-06-01T08:00:03.25Z", "WARNING"),
-        ("2024-06-01T08:00:04.5Z", "ERROR"),
-        ("2024-06-01T08:01:00Z", "INFO"),
-    ];
+    let got: Vec<(i64, String)> =
+        rows.iter().map(|r| (r["ts_ns"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0), r["labels"]["level"].as_str().unwrap_or("").to_owned())).collect();
+    let want =
+        [("2024-06-01T08:00:00.001Z", "INFO"), ("2024-06-01T08:00:03.25Z", "WARNING"), ("2024-06-01T08:00:04.5Z", "ERROR"), ("2024-06-01T08:01:00Z", "INFO")];
     // The traceback's lines belong to the ERROR record: its time, no level of their own.
     assert_eq!(got.len(), 7, "{rows:?}");
     assert!(got[3..6].iter().all(|(ts, l)| *ts == got[2].0 && l.is_empty()), "{got:?}");
@@ -233,7 +248,8 @@ fn formats_are_detected_from_the_lines() {
     }
 
     // JSON lines (zap-like keys) and logfmt.
-    let json = "{\"ts\":\"2024-06-01T08:00:00.5Z\",\"level\":\"info\",\"msg\":\"up\"}\n{\"ts\":\"2024-06-01T08:00:01Z\",\"level\":\"error\",\"msg\":\"down\"}\n";
+    let json =
+        "{\"ts\":\"2024-06-01T08:00:00.5Z\",\"level\":\"info\",\"msg\":\"up\"}\n{\"ts\":\"2024-06-01T08:00:01Z\",\"level\":\"error\",\"msg\":\"down\"}\n";
     std::fs::write(d.path().join("svc.json"), json).unwrap();
     let o = run_in(d.path(), &["index", "--input", "svc.json", "--offline"], None);
     assert!(o.status.success() && err(&o).contains("detected: JSON lines"), "{}", err(&o));
@@ -241,6 +257,7 @@ fn formats_are_detected_from_the_lines() {
     std::fs::write(d.path().join("node.logfmt"), fmt).unwrap();
     let o = run_in(d.path(), &["index", "--input", "node.logfmt", "--offline"], None);
     assert!(o.status.success() && err(&o).contains("detected: logfmt"), "{}", err(&o));
-    let o = run_in(d.path(), &["query", "{app=\"node\"}", "--app", "node", "--start", "2024-06-01T08:00:01Z", "--end", "2024-06-01T08:00:09Z", "-o", "raw"], None);
+    let o =
+        run_in(d.path(), &["query", "{app=\"node\"}", "--app", "node", "--start", "2024-06-01T08:00:01Z", "--end", "2024-06-01T08:00:09Z", "-o", "raw"], None);
     assert_eq!(out(&o).trim(), "time=2024-06-01T08:00:05Z level=info msg=ok host=a", "{}", err(&o));
 }

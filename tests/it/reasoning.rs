@@ -34,7 +34,10 @@ fn fenced() -> String {
 fn query_replies() -> Vec<(&'static str, Reply)> {
     let fenced = fenced();
     vec![
-        ("think block", Reply::Text(format!("<think>\nThe user wants deletions. First idea:\n```logql\n{DRAFT}\n```\nNo: the log says Deleting.\n</think>\n\n{fenced}"))),
+        (
+            "think block",
+            Reply::Text(format!("<think>\nThe user wants deletions. First idea:\n```logql\n{DRAFT}\n```\nNo: the log says Deleting.\n</think>\n\n{fenced}")),
+        ),
         ("thinking block", Reply::Text(format!("<thinking>Maybe {DRAFT}?</thinking>{fenced}"))),
         ("no opening tag", Reply::Text(format!("Okay, maybe {DRAFT}.\nHmm, no: Deleting.\n</think>\n\n{fenced}"))),
         ("reasoning_content", Reply::Reasoned { field: "reasoning_content", reasoning: format!("Draft:\n```logql\n{DRAFT}\n```"), text: fenced.clone() }),
@@ -170,7 +173,10 @@ async fn the_client_keeps_reasoning_apart_whole_and_streamed() {
     let c = s.client(RedactionMode::Off);
     let msgs = [Message::user("How many?")];
     let mut shapes = query_replies();
-    shapes.push(("split tags", Reply::Stream { deltas: vec!["<thi".into(), "nk>draft ".into(), "Deleted block</th".into(), "INK>".into(), fenced()], end: StreamEnd::Done }));
+    shapes.push((
+        "split tags",
+        Reply::Stream { deltas: vec!["<thi".into(), "nk>draft ".into(), "Deleted block</th".into(), "INK>".into(), fenced()], end: StreamEnd::Done },
+    ));
     for (shape, reply) in shapes {
         let streamed_only = matches!(reply, Reply::Stream { .. });
         if !streamed_only {
