@@ -13,7 +13,7 @@ pub fn default_map() -> BTreeMap<String, String> {
     let pairs: &[(&str, &[&str])] = &[
         ("trace", &["TRACE", "T", "VERBOSE", "V", "FINEST", "FINER"]),
         ("debug", &["DEBUG", "D", "DBG", "FINE"]),
-        ("info", &["INFO", "I", "INFORMATION", "NOTICE", "N", "CONFIG"]),
+        ("info", &["INFO", "I", "INFORMATION", "NOTICE", "NOTE", "N", "CONFIG"]),
         ("warn", &["WARN", "WARNING", "W"]),
         ("error", &["ERROR", "ERR", "E", "SEVERE", "FAILURE"]),
         ("critical", &["CRITICAL", "CRIT", "FATAL", "F", "PANIC", "EMERG", "EMERGENCY", "ALERT", "A"]),

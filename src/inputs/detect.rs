@@ -89,6 +89,38 @@ const LAYOUTS: &[Layout] = &[
     },
     Layout { name: "yyMMdd HHmmss, level", pattern: "<Date> <Time> <Pid> <Level> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: LEVEL },
     Layout { name: "yyMMdd HHmmss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%y%m%d %H%M%S", labels: &[] },
+    // Servers with a layout of their own.
+    Layout { name: "MySQL", pattern: r"<Timestamp> <Thread> \[<Level>\] <Content>", stamp: "<Timestamp>", format: "auto", labels: LEVEL },
+    Layout { name: "PostgreSQL", pattern: r"<Date> <Time> <Tz:[A-Z]{2,5}> \[<Pid>\] <Content>", stamp: "<Date> <Time>", format: "rfc3339", labels: &[] },
+    Layout {
+        name: "Ruby logger",
+        pattern: r"<Letter:[DIWEFA]>, \[<Timestamp> #<Pid>\] +<Level> -- <Program>: <Content>",
+        stamp: "<Timestamp>",
+        format: "auto",
+        labels: LEVEL,
+    },
+    Layout { name: "Elasticsearch", pattern: r"\[<Timestamp>\]\[<Level> *\]<Content>", stamp: "<Timestamp>", format: "%Y-%m-%dT%H:%M:%S,%3f", labels: LEVEL },
+    Layout {
+        name: "bracketed date time with a comma fraction, level (Kafka)",
+        pattern: r"\[<Date> <Time>\] <Level> <Content>",
+        stamp: "<Date> <Time>",
+        format: "%Y-%m-%d %H:%M:%S,%3f",
+        labels: LEVEL,
+    },
+    Layout {
+        name: "Redis",
+        pattern: r"<Pid>:<Role:[XCSM]> <Day> <Month> <Year> <Time> <Mark:[.*#-]> <Content>",
+        stamp: "<Day> <Month> <Year> <Time>",
+        format: "%d %b %Y %H:%M:%S%.3f",
+        labels: &[],
+    },
+    Layout {
+        name: "Apache 2.4 error log",
+        pattern: r"\[<Timestamp>\] \[<Module>:<Level>\] <Content>",
+        stamp: "<Timestamp>",
+        format: "%a %b %d %H:%M:%S%.6f %Y",
+        labels: &[("level", "Level"), ("module", "Module")],
+    },
     // Month and day in either order: the values decide (a 13 first is a day).
     Layout { name: "MM/dd/yyyy HH:mm:ss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%m/%d/%Y %H:%M:%S%.f", labels: &[] },
     Layout { name: "dd/MM/yyyy HH:mm:ss", pattern: "<Date> <Time> <Content>", stamp: "<Date> <Time>", format: "%d/%m/%Y %H:%M:%S%.f", labels: &[] },
@@ -344,6 +376,66 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [3, 5, 6], "info, error, critical");
+    }
+
+    #[test]
+    fn servers_with_layouts_of_their_own() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "2024-01-01T00:00:00.123456Z 0 [Note] [MY-010116] [Server] starting\n2024-01-01T00:00:01.000001Z 1 [Warning] [MY-0] x\n",
+                "MySQL",
+                "2024-01-01T00:00:00.123456Z",
+            ),
+            (
+                "2024-01-01 00:00:00.123 UTC [123] LOG:  statement: SELECT 1\n2024-01-01 00:00:01.5 UTC [124] ERROR:  boom\n",
+                "PostgreSQL",
+                "2024-01-01T00:00:00.123Z",
+            ),
+            (
+                "I, [2024-01-01T00:00:00.123456 #1234]  INFO -- : Started GET\nE, [2024-01-01T00:00:01.000001 #1234] ERROR -- app: boom\n",
+                "Ruby logger",
+                "2024-01-01T00:00:00.123456Z",
+            ),
+            (
+                "[2024-01-01T00:00:00,123][INFO ][o.e.n.Node] [n1] started\n[2024-01-01T00:00:01,500][WARN ][o.e.x] [n1] slow\n",
+                "Elasticsearch",
+                "2024-01-01T00:00:00.123Z",
+            ),
+            (
+                "[2024-01-01 00:00:00,123] INFO started (kafka.server.KafkaServer)\n[2024-01-01 00:00:01,000] WARN slow (kafka.log)\n",
+                "bracketed date time with a comma fraction, level (Kafka)",
+                "2024-01-01T00:00:00.123Z",
+            ),
+            ("1:M 01 Jan 2024 00:00:00.123 * Ready to accept connections\n1:C 01 Jan 2024 00:00:01.000 # Warning\n", "Redis", "2024-01-01T00:00:00.123Z"),
+            (
+                "[Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 35708:tid 4328] [client 72.15.99.187] File does not exist\n[Wed Oct 11 14:32:53.000001 2000] [ssl:warn] [pid 1] x\n",
+                "Apache 2.4 error log",
+                "2000-10-11T14:32:52.123456Z",
+            ),
+            (
+                "2024-01-01T00:00:00.123456789Z stdout F container started\n2024-01-01T00:00:01Z stderr F boom\n",
+                "ISO 8601 time",
+                "2024-01-01T00:00:00.123456789Z",
+            ),
+            (
+                "2024-01-01T00:00:00.123+01:00  INFO 12345 --- [main] c.e.App : Started\n2024-01-01T00:00:01.000+01:00  WARN 12345 --- [main] c.e.App : slow\n",
+                "ISO 8601 time, level",
+                "2023-12-31T23:00:00.123Z",
+            ),
+            ("2024/01/01 00:00:00 [error] 123#0: *1 open() failed\n2024/01/01 00:00:01 [warn] 123#0: slow\n", "nginx error log", "2024-01-01T00:00:00Z"),
+            (
+                "#Software: IIS\n2024-01-01 00:00:00 10.0.0.1 GET /a 200\n2024-01-01 00:00:01 10.0.0.2 GET /b 404\n2024-01-01 00:00:02 10.0.0.3 GET /c 200\n2024-01-01 00:00:03 10.0.0.4 GET /d 200\n",
+                "date time (ISO)",
+                "",
+            ),
+        ];
+        for (text, name, first) in cases {
+            let d = detect(&lines(text), 2026).unwrap_or_else(|| panic!("nothing for {name}"));
+            assert_eq!(&d.name, name, "{text}");
+            if !first.is_empty() {
+                assert_eq!(&stamps(text).1[0], first, "{name}");
+            }
+        }
     }
 
     #[test]
