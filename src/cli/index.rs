@@ -154,8 +154,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, mut a: IndexArgs) -> anyhow::Result<()>
         let k = build(&quiet, &mut plan)?;
         enrich(cfg, &quiet, a.offline, &plan.store, &name, &k)?;
         let stats = plan.store.manifest().map(|m| m.stats).unwrap_or_default();
-        let format = opened.as_ref().and_then(|o| o.notes.iter().find_map(|n| n.strip_prefix("detected: ")).map(str::to_owned));
-        println!("{}", summary_json(&plan.dataset, &k, &stats, format));
+        println!("{}", summary_json(&plan.dataset, &k, &stats, plan.dataset.detected.clone()));
         return Ok(());
     }
     let k = build(g, &mut plan)?;

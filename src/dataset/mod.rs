@@ -79,6 +79,9 @@ pub struct DatasetFile {
     pub masking: Vec<MaskFile>,
     #[serde(default)]
     pub multiline: MultilineFile,
+    /// What the format was detected as, when the tool wrote this file for a
+    /// user's own logs (e.g. `syslog (RFC 3164)`).
+    pub detected: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +195,8 @@ pub struct Dataset {
     pub templates_path: Option<PathBuf>,
     /// Hash of what shapes the result (the dataset.toml text, or the flags).
     pub spec_hash: u64,
+    /// `detected` of a definition the tool wrote (see [`crate::inputs`]).
+    pub detected: Option<String>,
 }
 
 impl Dataset {
@@ -277,6 +282,7 @@ impl Dataset {
                 sessions: Vec::new(),
                 masking: Vec::new(),
                 multiline: MultilineFile::default(),
+                detected: None,
             };
             let hash = xxhash_rust::xxh3::xxh3_64(format!("{format}\u{0}structured").as_bytes());
             let mut ds = structured_spec::build(app, None, &flag, file, kind, hash)?;
@@ -315,6 +321,7 @@ impl Dataset {
             max_join_lines: max_join(),
             templates_path: None,
             spec_hash,
+            detected: None,
         })
     }
 
@@ -425,6 +432,7 @@ impl Dataset {
             max_join_lines: f.multiline.max_lines.max(1),
             templates_path,
             spec_hash,
+            detected: f.detected,
         })
     }
 }

@@ -533,6 +533,8 @@ fn guess_bundled(datasets: &Path, log: &Path) -> Option<Dataset> {
 #[derive(Serialize)]
 struct DefinitionFile<'a> {
     description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detected: Option<String>,
     log: String,
     format: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -583,6 +585,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
                 toml::from_str(&text).map_err(|e| InputError::Dataset(DatasetError::Toml { path: own.clone(), message: e.to_string() }))?;
             v.insert("description".into(), toml::Value::String(format!("{app}: the logs of {from}, read in the format of the {} sample.", ds.name)));
             v.insert("log".into(), toml::Value::String(log.display().to_string()));
+            v.insert("detected".into(), toml::Value::String(format!("like the {} sample", ds.name)));
             if let Some(t) = v.get("templates").and_then(|t| t.as_str()).map(str::to_owned) {
                 if let Some(d) = &ds.dir {
                     v.insert("templates".into(), toml::Value::String(d.join(t).display().to_string()));
@@ -595,6 +598,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             let ts = (parts.len() >= 2).then(|| TimestampDef { fields: parts[0], format: parts[1], zone: parts.get(2).copied().unwrap_or(zone), year: None });
             toml::to_string(&DefinitionFile {
                 description: format!("{app}: the logs of {from}."),
+                detected: None,
                 log: log.display().to_string(),
                 format: format.clone(),
                 timestamp: ts,
@@ -607,6 +611,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             let ts = d.timestamp.as_ref().map(|(fields, format, year)| TimestampDef { fields, format, zone, year: *year });
             toml::to_string(&DefinitionFile {
                 description: format!("{app}: the logs of {from}, detected as {}.", d.name),
+                detected: Some(d.name.clone()),
                 log: log.display().to_string(),
                 format: d.format.clone(),
                 timestamp: ts,
@@ -616,7 +621,8 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             .unwrap_or_default()
         }
         Format::Raw => toml::to_string(&DefinitionFile {
-            description: format!("{app}: the logs of {from}, each line read whole (no format given)."),
+            description: format!("{app}: the logs of {from}, each line read whole (no known format fits)."),
+            detected: Some("no known format (each line whole, in line order)".to_owned()),
             log: log.display().to_string(),
             format: "<Content>".into(),
             timestamp: None,

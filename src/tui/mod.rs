@@ -102,6 +102,10 @@ pub fn settings(cfg: &Config, backend: &'static str) -> Settings {
         results_dir: config::resolve_paths(cfg).results,
         max_tries: cfg.pipeline.max_repairs + 1,
         show_reasoning: cfg.ui.show_reasoning,
+        format: {
+            let paths = config::resolve_paths(cfg);
+            crate::dataset::Dataset::find(&paths.datasets, &paths.storage, &cfg.app).ok().and_then(|d| d.detected)
+        },
     }
 }
 

@@ -45,6 +45,7 @@ fn settings(no_color: bool) -> Settings {
         results_dir: std::env::temp_dir(),
         max_tries: 4,
         show_reasoning: crate::config::ShowReasoning::Fold,
+        format: None,
     }
 }
 

@@ -210,6 +210,7 @@ fn formats_are_detected_from_the_lines() {
     assert_eq!(v["levels"], serde_json::json!({"info": 2, "warn": 1, "error": 1}), "{v}");
     assert_eq!(v["labels"], serde_json::json!(["app", "level", "logger"]));
     assert!(v["format"]["dataset_toml"].as_str().unwrap().contains("- <Logger> - <Level> - <Content>"), "{v}");
+    assert_eq!(v["format"]["name"], "Python logging");
     // Every line's time at the format's precision (milliseconds), and its level.
     let o = run_in(
         d.path(),

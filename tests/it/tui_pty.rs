@@ -288,7 +288,7 @@ fn a_users_file_opens_in_the_tui_from_any_folder() {
     users_log(dir.path());
     let data = dir.path().join(".data");
     let mut p = spawn_with(&["./auth.log"], dir.path(), &[("XDG_DATA_HOME", data.to_str().unwrap())], false);
-    let s = p.wait_for("Knowledge · ");
+    let s = p.wait_for("templates · like");
     assert!(s.contains("auth"), "the app is named after the file:\n{s}");
     assert!(data.join("logcopilot/storage/auth/dataset.toml").is_file());
     p.wait_for("Results · 300 lines");

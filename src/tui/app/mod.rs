@@ -82,6 +82,8 @@ pub struct Settings {
     pub max_tries: u32,
     /// `ui.show_reasoning`.
     pub show_reasoning: crate::config::ShowReasoning,
+    /// What the app's format was detected as (a user's own logs).
+    pub format: Option<String>,
 }
 
 /// The query being run.
@@ -151,6 +153,8 @@ impl App {
     pub fn new(settings: Settings, initial_query: &str) -> App {
         let app = settings.app.clone();
         let reasoning_open = settings.show_reasoning == crate::config::ShowReasoning::Show;
+        let mut knowledge = KnowledgePane::new(&app);
+        knowledge.format.clone_from(&settings.format);
         let mut answer = AnswerPane::default();
         answer.set_text(welcome(&settings));
         let mut results = ResultsPane::default();
@@ -165,7 +169,7 @@ impl App {
             question: QuestionPane::default(),
             editor: EditorPane::new(initial_query),
             results,
-            knowledge: KnowledgePane::new(&app),
+            knowledge,
             answer,
             indexing: IndexView::new(&app),
             scan: crate::tui::scan::ScanView::new(&app),

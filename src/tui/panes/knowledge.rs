@@ -48,6 +48,8 @@ pub struct KnowledgePane {
     /// Loki's own patterns (`index --from-loki`), listed after our
     /// templates as Loki's, most lines first.
     loki: Vec<LokiPattern>,
+    /// The format a user's own logs were detected as, shown in the title.
+    pub format: Option<String>,
 }
 
 impl KnowledgePane {
@@ -314,7 +316,10 @@ impl Pane for KnowledgePane {
             (None, KnowledgeState::Loaded(t)) if !self.loki.is_empty() => {
                 format!("Knowledge · {} + {} from Loki", t.len(), self.loki.len())
             }
-            (None, KnowledgeState::Loaded(t)) => format!("Knowledge · {} templates", t.len()),
+            (None, KnowledgeState::Loaded(t)) => match &self.format {
+                Some(f) => format!("Knowledge · {} templates · {f}", t.len()),
+                None => format!("Knowledge · {} templates", t.len()),
+            },
             _ => "Knowledge".to_owned(),
         };
         let mut b = block(title(head), cx);
