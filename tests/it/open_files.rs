@@ -262,3 +262,30 @@ fn formats_are_detected_from_the_lines() {
         run_in(d.path(), &["query", "{app=\"node\"}", "--app", "node", "--start", "2024-06-01T08:00:01Z", "--end", "2024-06-01T08:00:09Z", "-o", "raw"], None);
     assert_eq!(out(&o).trim(), "time=2024-06-01T08:00:05Z level=info msg=ok host=a", "{}", err(&o));
 }
+
+/// A file whose format changes halfway keeps its first format: the other
+/// lines are read, counted and said; a 2 MB line and stamps in mixed zones
+/// are read too.
+#[test]
+fn a_format_that_changes_halfway_mixed_zones_and_a_huge_line() {
+    let d = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..600 {
+        text.push_str(&format!("2024-01-01T00:{:02}:{:02}+0{}:00 INFO job {i} done\n", i / 60 % 60, i % 60, i % 3));
+    }
+    for i in 0..400 {
+        text.push_str(&format!("Jan  2 00:{:02}:{:02} web1 sshd[1]: login {i}\n", i / 60 % 60, i % 60));
+    }
+    text.push_str(&format!("2024-01-01T01:00:00Z WARN {}\n", "x".repeat(2 << 20)));
+    std::fs::write(d.path().join("mixed.log"), &text).unwrap();
+    let o = run_in(d.path(), &["index", "--input", "mixed.log", "--offline"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("records without timestamp      400 (400 with a stamp in another format)"), "{}", out(&o));
+    let o = run_in(d.path(), &["index", "--input", "mixed.log", "--offline", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap_or_else(|e| panic!("{e}: {}", err(&o)));
+    assert_eq!((v["lines"].as_u64(), v["records_without_timestamp"].as_u64()), (Some(1001), Some(400)), "{v}");
+    // Offsets of +00, +01 and +02 hours, all read to UTC: the first line at
+    // 00:00:00+00:00, the third (00:00:02+02:00) the day before.
+    assert_eq!(v["first_ts"], "2023-12-31T22:00:02Z", "{v}");
+    assert_eq!(v["levels"]["warn"], 1, "the 2 MB line is a record of its own: {v}");
+}
