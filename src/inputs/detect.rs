@@ -177,7 +177,10 @@ const LAYOUTS: &[Layout] = &[
 /// Prefixes of multiplexed output, tried before every layout: docker
 /// compose's `web-1  | …` and kubectl's or stern's `[pod/x/container] …`;
 /// what they name becomes a label.
-const PREFIXES: &[(&str, &str, &[(&str, &str)])] =
+/// (pattern, how it is said, labels).
+type Prefix = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const PREFIXES: &[Prefix] =
     &[("", "", &[]), (r"<Container:[\w.-]+> +\| ", "docker compose: ", &[("container", "Container")]), (r"\[<Pod:[^\]]+>\] ", "kubectl: ", &[("pod", "Pod")])];
 
 /// Share of the sample a layout must read (with a timestamp).

@@ -158,7 +158,7 @@ pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Res
         (Some(f), _) => Format::Given { format: f.clone(), timestamp: req.timestamp.clone() },
         (None, Some(ds)) => {
             notes.push(format!("the lines fit the format of the {} sample: read as {}", ds.name, ds.name));
-            Format::Like(ds)
+            Format::Like(Box::new(ds))
         }
         (None, None) => match detect::detect(&head_lines(&log, 500), detect::year_of(&log)) {
             Some(d) => {
@@ -468,7 +468,7 @@ enum Format {
     /// Found from the lines ([`detect`]).
     Detected(detect::Detected),
     /// A bundled sample's format (its header, stamp, labels, levels).
-    Like(Dataset),
+    Like(Box<Dataset>),
     Raw,
 }
 
