@@ -21,12 +21,13 @@ use crate::loki::push::{PushError, PushOptions, push_all};
 
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// The dataset to push (datasets/<app>/).
+    /// The dataset to push (datasets/<app>/, or a user's own app); with
+    /// --input and no --app, the files open as an app of their own.
     #[arg(long)]
-    pub app: String,
-    /// A log file (plain or gzip) pushed instead of the dataset's sample log.
-    #[arg(long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
+    pub app: Option<String>,
+    /// Logs pushed instead of the dataset's sample log: files, a folder, or - for stdin.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub input: Vec<PathBuf>,
     #[command(flatten)]
     pub backend: BackendArgs,
     /// Start from the first line, ignoring the resume point of an earlier run.
@@ -41,11 +42,23 @@ pub struct LoadArgs {
 }
 
 pub fn run(cfg: &Config, g: &GlobalArgs, a: LoadArgs) -> anyhow::Result<()> {
+    let mut own = cfg.clone();
+    let given = super::inputs::Given { inputs: &a.input, app: a.app.as_deref(), ..Default::default() };
+    let opened = super::inputs::open(&mut own, &given, g.quiet)?;
+    let cfg = &own;
+    let app = match &opened {
+        Some(o) => o.app.clone(),
+        None => a.app.clone().unwrap_or_else(|| cfg.app.clone()),
+    };
     let paths = config::resolve_paths(cfg);
-    let dataset = Dataset::find(&paths.datasets, &paths.storage, &a.app)?;
-    let path = match (&a.input, &dataset.log_path) {
+    let dataset = Dataset::find(&paths.datasets, &paths.storage, &app)?;
+    let input = match &opened {
+        Some(o) => Some(o.log.clone()),
+        None => a.input.first().cloned(),
+    };
+    let path = match (&input, &dataset.log_path) {
         (Some(p), _) | (None, Some(p)) => p.clone(),
-        (None, None) => anyhow::bail!("dataset {} has no sample log: give --input FILE", a.app),
+        (None, None) => anyhow::bail!("dataset {app} has no sample log: give --input FILE"),
     };
     if !path.is_file() {
         anyhow::bail!("input {} does not exist or is not a file", path.display());
@@ -108,7 +121,7 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: LoadArgs) -> anyhow::Result<()> {
                 eprintln!(
                     "pushed {} lines of {} to Loki in {} batches ({} KiB){}",
                     s.pushed,
-                    a.app,
+                    app,
                     s.batches,
                     s.bytes / 1024,
                     if s.skipped > 0 { format!("; {} were already there from an earlier run", s.skipped) } else { String::new() }
@@ -117,6 +130,6 @@ pub fn run(cfg: &Config, g: &GlobalArgs, a: LoadArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Err(e @ PushError::Rejected { .. }) => Err(anyhow::anyhow!("{e}")),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("pushing {} (state kept in {})", a.app, state.display()))),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("pushing {app} (state kept in {})", state.display()))),
     }
 }

@@ -147,7 +147,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Query(a)) => a.app.clone(),
         Some(Command::Labels(a)) => a.app.clone(),
         Some(Command::Series(a)) => a.app.clone(),
-        Some(Command::Load(a)) => Some(a.app.clone()),
+        Some(Command::Load(a)) => a.app.clone(),
         Some(Command::Ask(a)) => a.app.clone(),
         Some(Command::Eval(a)) => a.app.clone(),
         Some(Command::Analyze(a)) => a.app.clone(),

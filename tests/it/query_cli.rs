@@ -232,3 +232,35 @@ async fn load_pushes_every_line_once_and_resumes() {
     let first = lines.iter().find(|(_, l)| l.starts_with("081109 203615 148")).unwrap();
     assert_eq!(first.0, "1226262975000000000", "{first:?}");
 }
+
+/// `load --input FILE` without `--app`: a user's own file is pushed as the
+/// app named after it, with the labels and times of its detected format.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_pushes_a_users_own_file() {
+    let server = LokiServer::start().await;
+    server.script(|r| r.path.ends_with("/push").then(|| Reply::text(204, "")));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jobs.log"), "2024-03-01 10:00:00 INFO worker started\n2024-03-01 10:00:05 ERROR job 7 failed\n").unwrap();
+    let (d, url) = (dir.path().to_path_buf(), server.url.clone());
+    let o = tokio::task::spawn_blocking(move || {
+        let storage = d.join("storage");
+        run(&d, &["--storage", storage.to_str().unwrap(), "--datasets", datasets().to_str().unwrap(), "load", "--input", "jobs.log", "--loki", &url, "-q"])
+    })
+    .await
+    .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let mut pushed = Vec::new();
+    for r in server.requests().iter().filter(|r| r.path.ends_with("/push")) {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        for s in body["streams"].as_array().unwrap() {
+            for v in s["values"].as_array().unwrap() {
+                pushed.push((s["stream"]["app"].as_str().unwrap().to_owned(), s["stream"]["level"].as_str().unwrap_or("").to_owned(), v[0].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    pushed.sort();
+    assert_eq!(
+        pushed,
+        vec![("jobs".to_owned(), "ERROR".to_owned(), "1709287205000000000".to_owned()), ("jobs".to_owned(), "INFO".to_owned(), "1709287200000000000".to_owned())]
+    );
+}
