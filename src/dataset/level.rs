@@ -11,12 +11,14 @@ pub const LEVELS: [&str; 7] = ["unknown", "trace", "debug", "info", "warn", "err
 /// The map every dataset starts from; a dataset's `[levels.map]` adds to it and overrides it.
 pub fn default_map() -> BTreeMap<String, String> {
     let pairs: &[(&str, &[&str])] = &[
-        ("trace", &["TRACE", "T", "VERBOSE", "V", "FINEST", "FINER"]),
-        ("debug", &["DEBUG", "D", "DBG", "FINE"]),
-        ("info", &["INFO", "I", "INFORMATION", "NOTICE", "NOTE", "N", "CONFIG"]),
-        ("warn", &["WARN", "WARNING", "W"]),
-        ("error", &["ERROR", "ERR", "E", "SEVERE", "FAILURE"]),
-        ("critical", &["CRITICAL", "CRIT", "FATAL", "F", "PANIC", "EMERG", "EMERGENCY", "ALERT", "A"]),
+        // Numbers: Bunyan's and Pino's (10 to 60) and syslog severities
+        // (journald's PRIORITY, 0 to 7).
+        ("trace", &["TRACE", "T", "VERBOSE", "V", "FINEST", "FINER", "10"]),
+        ("debug", &["DEBUG", "D", "DBG", "FINE", "20", "7"]),
+        ("info", &["INFO", "I", "INFORMATION", "NOTICE", "NOTE", "N", "CONFIG", "30", "6", "5"]),
+        ("warn", &["WARN", "WARNING", "W", "40", "4"]),
+        ("error", &["ERROR", "ERR", "E", "SEVERE", "FAILURE", "50", "3"]),
+        ("critical", &["CRITICAL", "CRIT", "FATAL", "F", "PANIC", "EMERG", "EMERGENCY", "ALERT", "A", "60", "2", "1", "0"]),
     ];
     let mut m = BTreeMap::new();
     for (canon, names) in pairs {

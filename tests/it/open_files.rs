@@ -248,6 +248,20 @@ fn formats_are_detected_from_the_lines() {
         assert_eq!((*ts, level.as_str()), (exact, wl), "{wts}");
     }
 
+    // Pino (numeric level, epoch-millisecond time) and journald (PRIORITY,
+    // microsecond __REALTIME_TIMESTAMP, MESSAGE).
+    let pino = "{\"level\":30,\"time\":1717228800500,\"pid\":1,\"msg\":\"up\"}\n{\"level\":50,\"time\":1717228801000,\"pid\":1,\"msg\":\"down\"}\n";
+    std::fs::write(d.path().join("pino.log"), pino).unwrap();
+    let journal = "{\"__REALTIME_TIMESTAMP\":\"1717228800250000\",\"PRIORITY\":\"4\",\"MESSAGE\":\"disk almost full\"}\n{\"__REALTIME_TIMESTAMP\":\"1717228802000000\",\"PRIORITY\":\"6\",\"MESSAGE\":\"ok\"}\n";
+    std::fs::write(d.path().join("journal.json"), journal).unwrap();
+    for (file, app, want) in [("pino.log", "pino", serde_json::json!({"info": 1, "error": 1})), ("journal.json", "journal", serde_json::json!({"warn": 1, "info": 1}))] {
+        let o = run_in(d.path(), &["index", "--input", file, "--offline", "-o", "json"], None);
+        assert!(o.status.success(), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!((v["app"].as_str(), v["records_without_timestamp"].as_u64()), (Some(app), Some(0)), "{v}");
+        assert_eq!(v["levels"], want, "{v}");
+        assert!(v["first_ts"].as_str().unwrap().starts_with("2024-06-01T08:00:00."), "{v}");
+    }
     // JSON lines (zap-like keys) and logfmt.
     let json =
         "{\"ts\":\"2024-06-01T08:00:00.5Z\",\"level\":\"info\",\"msg\":\"up\"}\n{\"ts\":\"2024-06-01T08:00:01Z\",\"level\":\"error\",\"msg\":\"down\"}\n";
