@@ -199,6 +199,9 @@ pub fn detect(raw: &[String], year: i32) -> Option<Detected> {
     if let Some(d) = structured(&lines) {
         return Some(d);
     }
+    if let Some(d) = table(&lines) {
+        return Some(d);
+    }
     let levels = LevelMap::new(&Default::default()).ok()?;
     let mut best: Option<(usize, usize, Detected)> = None;
     for (prefix, said, prefix_labels) in PREFIXES {
@@ -278,6 +281,72 @@ fn structured(lines: &[&str]) -> Option<Detected> {
         fit: (logfmt, lines.len()),
         join: false,
     })
+}
+
+/// CSV or TSV with a header row: the header names the fields, a column
+/// named like a message is the content (else the last), the first column
+/// whose values are times is the stamp, a `level` column is a label.
+fn table(lines: &[&str]) -> Option<Detected> {
+    let (head, rows) = lines.split_first()?;
+    if rows.is_empty() {
+        return None;
+    }
+    for (delim, shown, name) in [('\t', "\t", "TSV"), (',', ",", "CSV"), (';', ";", "CSV (;)"), ('|', r"\|", "table (|)")] {
+        let names: Vec<&str> = head.split(delim).map(str::trim).collect();
+        let ident = |s: &str| !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-. @".contains(c));
+        if names.len() < 3 || !names.iter().all(|n| ident(n)) {
+            continue;
+        }
+        let same = rows.iter().filter(|r| r.split(delim).count() == names.len()).count();
+        if same * 10 < rows.len() * 9 {
+            continue;
+        }
+        // Field names as the header pattern allows, each once.
+        let mut fields: Vec<String> = Vec::new();
+        for n in &names {
+            let mut f: String = n.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            if f.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                f.insert(0, 'F');
+            }
+            while fields.contains(&f) {
+                f.push('_');
+            }
+            fields.push(f);
+        }
+        let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let content = lower.iter().position(|n| ["message", "msg", "text", "log", "content"].contains(&n.as_str())).unwrap_or(fields.len() - 1);
+        fields[content] = "Content".to_owned();
+        let column = |i: usize| rows.iter().filter_map(move |r| r.split(delim).nth(i).map(str::trim));
+        let mut stamp = None;
+        'cols: for i in (0..fields.len()).filter(|&i| i != content) {
+            for fmt in ["auto", "%Y-%m-%d %H:%M:%S%.f", "%Y/%m/%d %H:%M:%S%.f", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"] {
+                let f = [format!("F{i}")];
+                let Ok(ts) = TimestampSpec::new(&format!("<F{i}>"), &f, fmt, "UTC", None) else { continue };
+                let ok = column(i).filter(|v| ts.parse_text(v).is_some()).count();
+                if ok * 10 >= rows.len() * 9 {
+                    stamp = Some((format!("<{}>", fields[i]), fmt.to_owned()));
+                    break 'cols;
+                }
+            }
+        }
+        let (stamp_fields, format) = stamp?;
+        let level = lower.iter().position(|n| ["level", "severity", "lvl", "loglevel"].contains(&n.as_str())).filter(|&i| i != content);
+        let mut labels = Vec::new();
+        if let Some(i) = level {
+            fields[i] = "Level".to_owned();
+            labels.push(("level", "Level"));
+        }
+        let pattern = fields.iter().map(|f| format!("<{f}>")).collect::<Vec<_>>().join(shown);
+        return Some(Detected {
+            name: format!("{name} with a header row"),
+            format: pattern,
+            timestamp: Some((stamp_fields, format, None)),
+            labels,
+            fit: (same, rows.len()),
+            join: false,
+        });
+    }
+    None
 }
 
 /// At least three `key=value` pairs, the first at the start.
@@ -439,6 +508,27 @@ mod tests {
                 assert_eq!(&stamps(text).1[0], first, "{name}");
             }
         }
+    }
+
+    #[test]
+    fn csv_and_tsv_with_a_header_row() {
+        let csv = "time,level,service,message\n2024-01-01T00:00:00Z,INFO,api,started\n2024-01-01T00:00:02.5Z,ERROR,db,query failed\n";
+        let d = detect(&lines(csv), 2026).unwrap();
+        assert_eq!(d.name, "CSV with a header row");
+        assert_eq!(d.format, "<time>,<Level>,<service>,<Content>");
+        assert_eq!(d.labels, [("level", "Level")]);
+        let h = HeaderFormat::new(&d.format).unwrap();
+        let (f, fmt, _) = d.timestamp.clone().unwrap();
+        let ts = TimestampSpec::new(&f, h.fields(), &fmt, "UTC", None).unwrap();
+        let mut sp = FieldSpans::default();
+        let l = "2024-01-01T00:00:02.5Z,ERROR,db,query failed";
+        assert!(h.match_line(l, &mut sp));
+        let mut buf = String::new();
+        ts.stamp_text(|i| sp.as_slice().get(i).map(|&(a, b)| &l[a as usize..b as usize]).unwrap_or(""), &mut buf);
+        assert_eq!(crate::dataset::timestamp::rfc3339(ts.parse_text(&buf).unwrap()), "2024-01-01T00:00:02.500Z");
+        let tsv = "date\thost\tevent\n2024-01-01 00:00:00\tweb1\tlogin ok\n2024-01-01 00:00:09\tweb2\tlogout\n";
+        let d = detect(&lines(tsv), 2026).unwrap();
+        assert_eq!((d.name.as_str(), d.format.as_str()), ("TSV with a header row", "<date>\t<host>\t<Content>"));
     }
 
     #[test]
