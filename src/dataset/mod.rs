@@ -82,6 +82,10 @@ pub struct DatasetFile {
     /// What the format was detected as, when the tool wrote this file for a
     /// user's own logs (e.g. `syslog (RFC 3164)`).
     pub detected: Option<String>,
+    /// Several files of one app: queried each with a `filename` label (as
+    /// promtail labels them); `log` is them all in order, for the index.
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -197,6 +201,10 @@ pub struct Dataset {
     pub spec_hash: u64,
     /// `detected` of a definition the tool wrote (see [`crate::inputs`]).
     pub detected: Option<String>,
+    /// `files`: the embedded engine queries each, labelled `filename`.
+    pub files: Vec<PathBuf>,
+    /// Labels every line of this source has (`filename` of one of `files`).
+    pub const_labels: Vec<(String, String)>,
 }
 
 impl Dataset {
@@ -283,6 +291,7 @@ impl Dataset {
                 masking: Vec::new(),
                 multiline: MultilineFile::default(),
                 detected: None,
+                files: Vec::new(),
             };
             let hash = xxhash_rust::xxh3::xxh3_64(format!("{format}\u{0}structured").as_bytes());
             let mut ds = structured_spec::build(app, None, &flag, file, kind, hash)?;
@@ -322,6 +331,8 @@ impl Dataset {
             templates_path: None,
             spec_hash,
             detected: None,
+            files: Vec::new(),
+            const_labels: Vec::new(),
         })
     }
 
@@ -433,6 +444,8 @@ impl Dataset {
             templates_path,
             spec_hash,
             detected: f.detected,
+            files: f.files.iter().map(|p| folder.map_or_else(|| PathBuf::from(p), |d| d.join(p))).collect(),
+            const_labels: Vec::new(),
         })
     }
 }

@@ -175,7 +175,13 @@ pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Res
             }
         },
     };
-    write_definition(&dir, &app, &log, &source, &format, zone)?;
+    // Different files (not one rotated set) are queried each with a `filename` label.
+    let one_set = files.windows(2).all(|w| w[0].parent() == w[1].parent() && rotation(&file_name(&w[0])).0 == rotation(&file_name(&w[1])).0);
+    let labelled: Vec<String> = if files.len() > 1 && !one_set { files.iter().map(|f| f.display().to_string()).collect() } else { Vec::new() };
+    if !labelled.is_empty() {
+        notes.push(format!("{} files: one app, each file's lines labelled filename", labelled.len()));
+    }
+    write_definition(&dir, &app, &log, &source, &format, zone, &labelled)?;
     let dataset = Dataset::load(dirs.storage, &app)?;
     Ok(Opened { app, dataset, log, files, notes, following })
 }
@@ -532,6 +538,9 @@ fn guess_bundled(datasets: &Path, log: &Path) -> Option<Dataset> {
 
 #[derive(Serialize)]
 struct DefinitionFile<'a> {
+    /// Simple values first: TOML puts tables last.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    files: &'a [String],
     description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     detected: Option<String>,
@@ -573,7 +582,7 @@ struct TimestampDef<'a> {
 }
 
 /// `<dir>/dataset.toml` (and `source.json`), each written beside and renamed.
-fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format, zone: &str) -> Result<(), InputError> {
+fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format, zone: &str, labelled: &[String]) -> Result<(), InputError> {
     let files = source.files.join(", ");
     let from = if files.is_empty() { "stdin".to_owned() } else { files };
     let text = match format {
@@ -586,6 +595,9 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             v.insert("description".into(), toml::Value::String(format!("{app}: the logs of {from}, read in the format of the {} sample.", ds.name)));
             v.insert("log".into(), toml::Value::String(log.display().to_string()));
             v.insert("detected".into(), toml::Value::String(format!("like the {} sample", ds.name)));
+            if !labelled.is_empty() {
+                v.insert("files".into(), toml::Value::Array(labelled.iter().map(|f| toml::Value::String(f.clone())).collect()));
+            }
             if let Some(t) = v.get("templates").and_then(|t| t.as_str()).map(str::to_owned) {
                 if let Some(d) = &ds.dir {
                     v.insert("templates".into(), toml::Value::String(d.join(t).display().to_string()));
@@ -604,6 +616,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
                 timestamp: ts,
                 labels: labels_of(format),
                 multiline: None,
+                files: labelled,
             })
             .unwrap_or_default()
         }
@@ -617,6 +630,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
                 timestamp: ts,
                 labels: d.labels.iter().map(|(l, f)| (*l, (*f).to_owned())).collect(),
                 multiline: d.join.then_some(MultilineDef { join: true }),
+                files: labelled,
             })
             .unwrap_or_default()
         }
@@ -628,6 +642,7 @@ fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: 
             timestamp: None,
             labels: Default::default(),
             multiline: None,
+            files: labelled,
         })
         .unwrap_or_default(),
     };

@@ -254,7 +254,9 @@ fn formats_are_detected_from_the_lines() {
     std::fs::write(d.path().join("pino.log"), pino).unwrap();
     let journal = "{\"__REALTIME_TIMESTAMP\":\"1717228800250000\",\"PRIORITY\":\"4\",\"MESSAGE\":\"disk almost full\"}\n{\"__REALTIME_TIMESTAMP\":\"1717228802000000\",\"PRIORITY\":\"6\",\"MESSAGE\":\"ok\"}\n";
     std::fs::write(d.path().join("journal.json"), journal).unwrap();
-    for (file, app, want) in [("pino.log", "pino", serde_json::json!({"info": 1, "error": 1})), ("journal.json", "journal", serde_json::json!({"warn": 1, "info": 1}))] {
+    for (file, app, want) in
+        [("pino.log", "pino", serde_json::json!({"info": 1, "error": 1})), ("journal.json", "journal", serde_json::json!({"warn": 1, "info": 1}))]
+    {
         let o = run_in(d.path(), &["index", "--input", file, "--offline", "-o", "json"], None);
         assert!(o.status.success(), "{}", err(&o));
         let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
@@ -302,4 +304,32 @@ fn a_format_that_changes_halfway_mixed_zones_and_a_huge_line() {
     // 00:00:00+00:00, the third (00:00:02+02:00) the day before.
     assert_eq!(v["first_ts"], "2023-12-31T22:00:02Z", "{v}");
     assert_eq!(v["levels"]["warn"], 1, "the 2 MB line is a record of its own: {v}");
+}
+
+/// Several different files are one app, each file's lines labelled
+/// `filename` (as promtail does); the index reads them all.
+#[test]
+fn several_files_are_one_app_with_a_filename_label() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("api.log"), "2024-06-01T08:00:00Z INFO api up\n2024-06-01T08:00:02Z ERROR api down\n").unwrap();
+    std::fs::write(d.path().join("worker.log"), "2024-06-01T08:00:01Z INFO worker up\n").unwrap();
+    let o = run_in(d.path(), &["index", "--input", "api.log", "worker.log", "--offline", "--app", "svc"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("2 files: one app, each file's lines labelled filename"), "{}", err(&o));
+    assert!(out(&o).contains("indexed svc: 3 lines"), "{}", out(&o));
+    let o = run_in(
+        d.path(),
+        &["query", "sum by (filename) (count_over_time({app=\"svc\"}[1h]))", "--app", "svc", "--instant", "--time", "2024-06-01T08:30:00Z", "-o", "raw"],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let mut rows: Vec<String> = out(&o).lines().map(str::to_owned).collect();
+    rows.sort();
+    assert_eq!(rows, ["{filename=\"api.log\"} 2", "{filename=\"worker.log\"} 1"], "{}", out(&o));
+    let o = run_in(
+        d.path(),
+        &["query", "{app=\"svc\", filename=\"worker.log\"}", "--app", "svc", "--start", "2024-06-01T08:00:00Z", "--end", "2024-06-01T09:00:00Z", "-o", "raw"],
+        None,
+    );
+    assert_eq!(out(&o).trim(), "2024-06-01T08:00:01Z INFO worker up", "{}", err(&o));
 }

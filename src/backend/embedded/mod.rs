@@ -110,6 +110,19 @@ impl Engine {
                 None => Dataset::load(datasets_dir, &app),
             }
             .map_err(|e| BackendError::Io(e.to_string()))?;
+            if !ds.files.is_empty() {
+                // One source per file, each with its `filename` label.
+                for f in ds.files.clone() {
+                    if !f.is_file() {
+                        continue;
+                    }
+                    let mut one = ds.clone();
+                    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    one.const_labels = vec![("filename".to_owned(), name)];
+                    sources.push(Source { dataset: one, input: Input::Path(f) });
+                }
+                continue;
+            }
             let Some(log) = ds.log_path.clone() else { continue };
             if !log.is_file() {
                 if apps.is_some() {
@@ -260,7 +273,8 @@ impl Engine {
     fn scan(&self, leaves: &[Leaf], cancel: &AtomicBool) -> Result<Vec<LeafOut>, BackendError> {
         let mut srcs = Vec::with_capacity(self.sources.len());
         for (i, s) in self.sources.iter().enumerate() {
-            let names: Vec<&str> = s.dataset.labels.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> =
+                s.dataset.labels.iter().map(|(n, _)| n.as_str()).chain(s.dataset.const_labels.iter().map(|(n, _)| n.as_str())).collect();
             let wanted = leaves.iter().any(|l| l.may_match(&s.dataset.name, &names));
             let years = match &s.dataset.timestamp {
                 Some(t) if t.is_yearless() && wanted => Some(self.year_index(i, cancel)?),

@@ -118,12 +118,13 @@ impl Records {
             }
             let text = String::from_utf8_lossy(raw);
             parser.parse(&text, &mut parsed);
+            let consts = ds.const_labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
             let labels: Labels = if parsed.fit {
                 let pairs: Vec<(&str, &str)> =
-                    ds.labels.iter().map(|(n, i)| (n.as_str(), parsed.field(&text, *i))).collect();
+                    ds.labels.iter().map(|(n, i)| (n.as_str(), parsed.field(&text, *i))).chain(consts).collect();
                 stream_labels(&ds.name, &pairs).into_iter().collect()
             } else {
-                stream_labels(&ds.name, &[]).into_iter().collect()
+                stream_labels(&ds.name, &consts.collect::<Vec<_>>()).into_iter().collect()
             };
             let stamp = if ds.timestamp.is_some() { parsed.ts.map(|t| self.years.adjust(t)) } else { None };
             match (stamp, self.last_ts) {

@@ -120,7 +120,7 @@ pub fn scan(srcs: &[ScanSource<'_>], leaves: &[Leaf], cancel: &AtomicBool) -> Re
         .iter()
         .map(|s| {
             let ds = &s.source.dataset;
-            let names: Vec<&str> = ds.labels.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = ds.labels.iter().map(|(n, _)| n.as_str()).chain(ds.const_labels.iter().map(|(n, _)| n.as_str())).collect();
             leaves.iter().enumerate().fold(0u64, |m, (i, l)| if l.may_match(&ds.name, &names) { m | 1 << i } else { m })
         })
         .collect();
@@ -362,7 +362,8 @@ impl<'a> Worker<'a> {
         let parsed = &self.headers[src];
         let table = &mut self.tables[src];
         let make = |vals: &[&str]| -> StreamInfo {
-            let pairs: Vec<(&str, &str)> = ds.labels.iter().map(|(n, _)| n.as_str()).zip(vals.iter().copied()).collect();
+            let mut pairs: Vec<(&str, &str)> = ds.labels.iter().map(|(n, _)| n.as_str()).zip(vals.iter().copied()).collect();
+            pairs.extend(ds.const_labels.iter().map(|(n, v)| (n.as_str(), v.as_str())));
             new_stream(stream_labels(&ds.name, &pairs), leaves)
         };
         let sid = if parsed.fit {
@@ -373,7 +374,10 @@ impl<'a> Worker<'a> {
             }
             table.lookup(&vals[..n], make)
         } else {
-            table.unfit(|| new_stream(stream_labels(&ds.name, &[]), leaves))
+            table.unfit(|| {
+                let pairs: Vec<(&str, &str)> = ds.const_labels.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                new_stream(stream_labels(&ds.name, &pairs), leaves)
+            })
         };
         let stream = table.get_mut(sid);
         while pass != 0 {
