@@ -8,17 +8,29 @@
 //! a bundled dataset's format when the lines fit it, else the raw line as the
 //! content with times in line order. Several files, and stdin, are copied in
 //! order into `<storage>/<app>/input/` (temp file, then rename), so the
-//! embedded engine and the index read one file.
+//! index reads one file. Its parts: [`files`] (which files, in what order),
+//! [`copy`] (stdin and several files into storage), [`definition`] (the
+//! format and the written `dataset.toml`), [`detect`] (the format found
+//! from the lines).
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::dataset::{Dataset, DatasetError};
 
+mod copy;
+mod definition;
 pub mod detect;
+mod files;
+
+pub use copy::spool_stdin;
+use copy::{concatenate, spool_live};
+use definition::{Format, describe, guess_bundled, write_definition};
+use files::{expand, file_name, head_lines, rotation};
+#[cfg(test)]
+use files::{in_time_order, log_like};
 
 /// Why the inputs could not be opened. Each is one line for the user.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +55,7 @@ pub enum InputError {
     Dataset(#[from] DatasetError),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
     move |source| InputError::Io { path: path.to_path_buf(), source }
 }
 
@@ -96,9 +108,6 @@ pub enum Stdin<'a> {
     /// and [`Opened::following`] says whether it is still open.
     Live(Box<dyn Read + Send>),
 }
-
-/// How long a live stdin may pause before what came so far is opened.
-const QUIET: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Opens `req`.
 pub fn open(dirs: &Folders<'_>, req: &OpenRequest, stdin: &mut dyn Read) -> Result<Opened, InputError> {
@@ -186,154 +195,16 @@ pub fn open_with(dirs: &Folders<'_>, req: &OpenRequest, stdin: Stdin<'_>) -> Res
     Ok(Opened { app, dataset, log, files, notes, following })
 }
 
-/// Stdin appended to `<dir>/input/stdin.log` by a thread until it ends;
-/// returns once it ended or paused for [`QUIET`] (the path, and whether it is
-/// still open). Nothing at all before the end is [`InputError::EmptyStdin`].
-fn spool_live(dir: &Path, mut r: Box<dyn Read + Send>) -> Result<(PathBuf, bool), InputError> {
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input).map_err(io(&input))?;
-    let target = input.join("stdin.log");
-    let mut f = File::create(&target).map_err(io(&target))?;
-    let (tx, rx) = std::sync::mpsc::channel::<usize>();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) | Err(_) => 0,
-                Ok(n) => n,
-            };
-            if n > 0 && (f.write_all(&buf[..n]).is_err() || f.flush().is_err()) {
-                let _ = tx.send(0);
-                return;
-            }
-            // The receiver is gone once the app opened: keep copying.
-            let _ = tx.send(n);
-            if n == 0 {
-                return;
-            }
-        }
-    });
-    let mut total = 0;
-    // The first piece (or the end) may take as long as it takes.
-    match rx.recv() {
-        Ok(n) if n > 0 => total += n,
-        _ => return Err(InputError::EmptyStdin),
-    }
-    loop {
-        match rx.recv_timeout(QUIET) {
-            Ok(0) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok((target, false)),
-            Ok(n) => total += n,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Ok((target, total > 0)),
-        }
-    }
-}
-
 /// Where the app's lines came from (kept beside its definition: the same
 /// files open as the same app again).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-struct Source {
+pub(crate) struct Source {
     files: Vec<String>,
     format: Option<String>,
     timestamp: Option<String>,
 }
 
-const SOURCE_FILE: &str = "source.json";
-
-/// Files of `inputs`, folders expanded; skipped ones go to `notes`.
-fn expand(inputs: &[PathBuf], max_files: usize, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, InputError> {
-    let mut files = Vec::new();
-    for p in inputs {
-        let meta = std::fs::metadata(p).map_err(|_| InputError::Missing(p.clone()))?;
-        if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p).map_err(io(p))?.flatten().map(|e| e.path()).filter(|f| f.is_file() && log_like(f)).collect();
-            if found.is_empty() {
-                return Err(InputError::EmptyFolder(p.clone()));
-            }
-            found = in_time_order(found);
-            if found.len() > max_files {
-                let rest: Vec<String> = found.split_off(max_files).iter().map(|f| file_name(f)).collect();
-                let shown = rest.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
-                let more = if rest.len() > 10 { format!(" and {} more", rest.len() - 10) } else { String::new() };
-                notes.push(format!("{} of {} files opened (input.max_files); left out: {shown}{more}", max_files, max_files + rest.len()));
-            }
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    let mut kept = Vec::new();
-    for f in in_time_order(files) {
-        match is_binary(&f) {
-            Ok(false) => kept.push(std::fs::canonicalize(&f).unwrap_or(f)),
-            Ok(true) => notes.push(format!("{} is a binary file: left out", f.display())),
-            Err(e) => return Err(InputError::Io { path: f, source: e }),
-        }
-    }
-    if kept.is_empty() {
-        return Err(InputError::AllBinary(inputs[0].clone()));
-    }
-    Ok(kept)
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-}
-
-/// A file name a log has: `.log`, `.txt`, `.out`, `.err`, `.json(l)`, a
-/// rotation number, gzip, or no extension; not hidden.
-fn log_like(p: &Path) -> bool {
-    let name = file_name(p).to_ascii_lowercase();
-    if name.starts_with('.') {
-        return false;
-    }
-    let (stem, _) = rotation(&name);
-    let ext = Path::new(stem).extension().map(|e| e.to_string_lossy().into_owned());
-    match ext.as_deref() {
-        None => true,
-        Some(e) => {
-            ["log", "txt", "out", "err", "json", "jsonl", "ndjson", "csv", "tsv", "logfmt", "syslog"].contains(&e) || e.chars().all(|c| c.is_ascii_digit())
-        }
-    }
-}
-
-/// `x.log.2.gz` → (`x.log`, 2); `x.log` → (`x.log`, 0).
-fn rotation(name: &str) -> (&str, u32) {
-    let name = name.strip_suffix(".gz").unwrap_or(name);
-    match name.rsplit_once('.') {
-        Some((stem, n)) if !n.is_empty() && n.len() <= 4 && n.chars().all(|c| c.is_ascii_digit()) => (stem, n.parse().unwrap_or(0)),
-        _ => (name, 0),
-    }
-}
-
-/// A rotated set oldest first (`x.log.3`, `x.log.2.gz`, `x.log.1`, `x.log`),
-/// other files by name.
-fn in_time_order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
-    files.sort_by(|a, b| {
-        let (na, nb) = (file_name(a), file_name(b));
-        let ((sa, ra), (sb, rb)) = (rotation(&na), rotation(&nb));
-        (a.parent(), sa).cmp(&(b.parent(), sb)).then(rb.cmp(&ra))
-    });
-    files
-}
-
-/// A NUL byte in the first 8 KiB (after gunzip).
-fn is_binary(p: &Path) -> std::io::Result<bool> {
-    let mut head = vec![0u8; 8192];
-    let n = reader(p)?.read(&mut head)?;
-    Ok(head[..n].contains(&0))
-}
-
-/// The file's bytes, gunzipped when it starts with gzip's magic.
-fn reader(p: &Path) -> std::io::Result<Box<dyn Read>> {
-    let mut f = File::open(p)?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    let f = File::open(p)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok(Box::new(flate2::read::MultiGzDecoder::new(f)));
-    }
-    Ok(Box::new(f))
-}
+pub(crate) const SOURCE_FILE: &str = "source.json";
 
 /// `api.log` → `api`, `web-1.log.2.gz` → `web-1`, `My App.txt` → `my-app`.
 pub fn app_name(p: &Path) -> String {
@@ -394,273 +265,10 @@ fn free_name(dirs: &Folders<'_>, base: &str, source: &Source, stdin: bool, notes
     unreachable!("some name is free")
 }
 
-/// Stdin copied into `<dir>/input/stdin.log` (gunzipped); its path.
-pub fn spool_stdin(dir: &Path, stdin: &mut dyn Read) -> Result<PathBuf, InputError> {
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input).map_err(io(&input))?;
-    let target = input.join("stdin.log");
-    let mut tmp = tempfile::NamedTempFile::new_in(&input).map_err(io(&input))?;
-    let mut head = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        let n = stdin.read(&mut head[got..]).map_err(io(Path::new("stdin")))?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    if got == 0 {
-        return Err(InputError::EmptyStdin);
-    }
-    let rest = std::io::Cursor::new(head[..got].to_vec()).chain(stdin);
-    let mut r: Box<dyn Read> = if got == 2 && head == [0x1f, 0x8b] { Box::new(flate2::read::MultiGzDecoder::new(rest)) } else { Box::new(rest) };
-    std::io::copy(&mut r, &mut tmp).map_err(io(Path::new("stdin")))?;
-    tmp.persist(&target).map_err(|e| InputError::Io { path: target.clone(), source: e.error })?;
-    Ok(target)
-}
-
-/// `files` one after the other (gunzipped, a line end between them) into
-/// `<dir>/input/combined.log`; its path.
-fn concatenate(dir: &Path, files: &[PathBuf]) -> Result<PathBuf, InputError> {
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input).map_err(io(&input))?;
-    let target = input.join("combined.log");
-    let mut tmp = tempfile::NamedTempFile::new_in(&input).map_err(io(&input))?;
-    for f in files {
-        let mut r = BufReader::new(reader(f).map_err(io(f))?);
-        let mut last = b'\n';
-        loop {
-            let buf = r.fill_buf().map_err(io(f))?;
-            if buf.is_empty() {
-                break;
-            }
-            last = buf[buf.len() - 1];
-            tmp.write_all(buf).map_err(io(&target))?;
-            let n = buf.len();
-            r.consume(n);
-        }
-        if last != b'\n' {
-            tmp.write_all(b"\n").map_err(io(&target))?;
-        }
-    }
-    tmp.persist(&target).map_err(|e| InputError::Io { path: target.clone(), source: e.error })?;
-    Ok(target)
-}
-
-/// `detected: syslog (RFC 3164), timestamp <Month> <Day> <Time>, year 2026 assumed, labels host and program; 99.8 % of lines fit`.
-fn describe(d: &detect::Detected) -> String {
-    let mut s = format!("detected: {}", d.name);
-    if let Some((fields, _, year)) = &d.timestamp {
-        s.push_str(&format!(", timestamp {fields}"));
-        if let Some(y) = year {
-            s.push_str(&format!(", year {y} assumed"));
-        }
-    }
-    if !d.labels.is_empty() {
-        let names: Vec<&str> = d.labels.iter().map(|(l, _)| *l).collect();
-        s.push_str(&format!(", labels {}", names.join(" and ")));
-    }
-    let (fit, of) = d.fit;
-    s.push_str(&format!("; {:.1} % of the sampled lines fit", fit as f64 * 100.0 / of.max(1) as f64));
-    s
-}
-
-/// How the app's lines are read.
-enum Format {
-    Given {
-        format: String,
-        timestamp: Option<String>,
-    },
-    /// Found from the lines ([`detect`]).
-    Detected(detect::Detected),
-    /// A bundled sample's format (its header, stamp, labels, levels).
-    Like(Box<Dataset>),
-    Raw,
-}
-
-/// The first `n` non-blank lines of a file.
-fn head_lines(p: &Path, n: usize) -> Vec<String> {
-    let Ok(r) = reader(p) else { return Vec::new() };
-    BufReader::new(r)
-        .split(b'\n')
-        .map_while(Result::ok)
-        .map(|l| String::from_utf8_lossy(&l).trim_end_matches('\r').to_owned())
-        .filter(|l| !l.trim().is_empty())
-        .take(n)
-        .collect()
-}
-
-/// The words (letters only, 3 or more) of some lines.
-fn words(lines: &[String]) -> std::collections::HashSet<String> {
-    lines.iter().flat_map(|l| l.split(|c: char| !c.is_ascii_alphabetic())).filter(|w| w.len() >= 3).map(str::to_ascii_lowercase).collect()
-}
-
-/// A bundled dataset whose format reads ≥ 90 % of the first 200 lines with
-/// a timestamp; of several, the one whose sample shares the most words with
-/// these lines (then the most header fields).
-fn guess_bundled(datasets: &Path, log: &Path) -> Option<Dataset> {
-    let lines = head_lines(log, 200);
-    if lines.is_empty() {
-        return None;
-    }
-    let mine = words(&lines);
-    let mut fits: Vec<((usize, usize), Dataset)> = Vec::new();
-    for name in crate::dataset::list(datasets) {
-        let Ok(ds) = Dataset::load(datasets, &name) else { continue };
-        let Some(ts) = ds.timestamp.clone() else { continue };
-        if ds.header.structured_format().is_some() {
-            continue;
-        }
-        let mut spans = crate::dataset::FieldSpans::default();
-        let ok = lines
-            .iter()
-            .filter(|l| {
-                let l = l.trim();
-                ds.header.match_line(l, &mut spans) && {
-                    let sp = spans.as_slice();
-                    ts.has_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or("")) && {
-                        let mut buf = String::new();
-                        ts.stamp_text(|i| sp.get(i).and_then(|&(a, b)| l.get(a as usize..b as usize)).unwrap_or(""), &mut buf);
-                        ts.parse_text(&buf).is_some()
-                    }
-                }
-            })
-            .count();
-        if ok * 10 >= lines.len() * 9 {
-            let theirs = ds.log_path.as_deref().map(|p| words(&head_lines(p, 200))).unwrap_or_default();
-            let shared = mine.intersection(&theirs).count();
-            fits.push(((shared, ds.header.fields().len()), ds));
-        }
-    }
-    fits.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
-    fits.into_iter().next().map(|(_, d)| d)
-}
-
-#[derive(Serialize)]
-struct DefinitionFile<'a> {
-    /// Simple values first: TOML puts tables last.
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    files: &'a [String],
-    description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detected: Option<String>,
-    log: String,
-    format: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    timestamp: Option<TimestampDef<'a>>,
-    /// Loki labels from the header fields that make good ones.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    labels: std::collections::BTreeMap<&'static str, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    multiline: Option<MultilineDef>,
-}
-
-#[derive(Serialize)]
-struct MultilineDef {
-    join: bool,
-}
-
-/// Header fields that make good labels (few values each), by their usual names.
-fn labels_of(format: &str) -> std::collections::BTreeMap<&'static str, String> {
-    const NAMES: [(&str, &[&str]); 4] = [
-        ("level", &["Level", "Severity", "Lvl"]),
-        ("component", &["Component", "Logger", "Module"]),
-        ("host", &["Host", "Hostname", "Node"]),
-        ("service", &["Service", "Program", "App", "Process"]),
-    ];
-    let fields = crate::dataset::HeaderFormat::new(format).map(|h| h.fields().to_vec()).unwrap_or_default();
-    NAMES.iter().filter_map(|(label, names)| fields.iter().find(|f| names.iter().any(|n| n.eq_ignore_ascii_case(f))).map(|f| (*label, f.clone()))).collect()
-}
-
-#[derive(Serialize)]
-struct TimestampDef<'a> {
-    fields: &'a str,
-    format: &'a str,
-    zone: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    year: Option<i32>,
-}
-
-/// `<dir>/dataset.toml` (and `source.json`), each written beside and renamed.
-fn write_definition(dir: &Path, app: &str, log: &Path, source: &Source, format: &Format, zone: &str, labelled: &[String]) -> Result<(), InputError> {
-    let files = source.files.join(", ");
-    let from = if files.is_empty() { "stdin".to_owned() } else { files };
-    let text = match format {
-        Format::Like(ds) => {
-            // The sample's own definition, pointed at these files.
-            let own = ds.dir.as_ref().map(|d| d.join("dataset.toml")).ok_or_else(|| InputError::Missing(PathBuf::from(&ds.name)))?;
-            let text = std::fs::read_to_string(&own).map_err(io(&own))?;
-            let mut v: toml::Table =
-                toml::from_str(&text).map_err(|e| InputError::Dataset(DatasetError::Toml { path: own.clone(), message: e.to_string() }))?;
-            v.insert("description".into(), toml::Value::String(format!("{app}: the logs of {from}, read in the format of the {} sample.", ds.name)));
-            v.insert("log".into(), toml::Value::String(log.display().to_string()));
-            v.insert("detected".into(), toml::Value::String(format!("like the {} sample", ds.name)));
-            if !labelled.is_empty() {
-                v.insert("files".into(), toml::Value::Array(labelled.iter().map(|f| toml::Value::String(f.clone())).collect()));
-            }
-            if let Some(t) = v.get("templates").and_then(|t| t.as_str()).map(str::to_owned) {
-                if let Some(d) = &ds.dir {
-                    v.insert("templates".into(), toml::Value::String(d.join(t).display().to_string()));
-                }
-            }
-            toml::to_string(&v).unwrap_or_default()
-        }
-        Format::Given { format, timestamp } => {
-            let parts: Vec<&str> = timestamp.as_deref().map(|t| t.splitn(3, '=').collect()).unwrap_or_default();
-            let ts = (parts.len() >= 2).then(|| TimestampDef { fields: parts[0], format: parts[1], zone: parts.get(2).copied().unwrap_or(zone), year: None });
-            toml::to_string(&DefinitionFile {
-                description: format!("{app}: the logs of {from}."),
-                detected: None,
-                log: log.display().to_string(),
-                format: format.clone(),
-                timestamp: ts,
-                labels: labels_of(format),
-                multiline: None,
-                files: labelled,
-            })
-            .unwrap_or_default()
-        }
-        Format::Detected(d) => {
-            let ts = d.timestamp.as_ref().map(|(fields, format, year)| TimestampDef { fields, format, zone, year: *year });
-            toml::to_string(&DefinitionFile {
-                description: format!("{app}: the logs of {from}, detected as {}.", d.name),
-                detected: Some(d.name.clone()),
-                log: log.display().to_string(),
-                format: d.format.clone(),
-                timestamp: ts,
-                labels: d.labels.iter().map(|(l, f)| (*l, (*f).to_owned())).collect(),
-                multiline: d.join.then_some(MultilineDef { join: true }),
-                files: labelled,
-            })
-            .unwrap_or_default()
-        }
-        Format::Raw => toml::to_string(&DefinitionFile {
-            description: format!("{app}: the logs of {from}, each line read whole (no known format fits)."),
-            detected: Some("no known format (each line whole, in line order)".to_owned()),
-            log: log.display().to_string(),
-            format: "<Content>".into(),
-            timestamp: None,
-            labels: Default::default(),
-            multiline: None,
-            files: labelled,
-        })
-        .unwrap_or_default(),
-    };
-    let head = "# Written by logcopilot for a user's own files; a hand-written\n# datasets/<app>/dataset.toml of the same name wins over it.\n";
-    write_atomic(&dir.join("dataset.toml"), format!("{head}{text}").as_bytes())?;
-    write_atomic(&dir.join(SOURCE_FILE), &serde_json::to_vec_pretty(source).unwrap_or_default())
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut f = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
-    f.write_all(bytes).map_err(io(path))?;
-    f.persist(path).map_err(|e| InputError::Io { path: path.to_path_buf(), source: e.error })?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn folders(d: &Path) -> (PathBuf, PathBuf) {
