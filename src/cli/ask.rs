@@ -76,20 +76,8 @@ pub(super) fn window(t: &TimeArgs) -> anyhow::Result<(Option<i64>, Option<i64>)>
 }
 
 pub fn run(cfg: &Config, quiet: bool, a: AskArgs) -> anyhow::Result<()> {
-    let mut own = cfg.clone();
-    let given = super::inputs::Given { inputs: &a.input, app: a.app.as_deref(), ..Default::default() };
-    let opened = super::inputs::open(&mut own, &given, quiet)?;
+    let (own, app) = super::inputs::app_to_ask(cfg, &a.input, a.app.as_deref(), quiet)?;
     let cfg = &own;
-    let app = match &opened {
-        Some(o) => o.app.clone(),
-        None => a.app.clone().unwrap_or_else(|| cfg.app.clone()),
-    };
-    if !a.input.is_empty() {
-        if opened.is_none() {
-            anyhow::bail!("--input opens logs as an app of their own: leave out --app {app} (its logs are its sample), or name the new app with --app NEW");
-        }
-        super::inputs::index_if_missing(cfg, quiet, &app)?;
-    }
     let mut ctx = context(cfg, &app, &a.backend)?;
     if a.yes {
         // Asked, and answered "run as is" by `drive`.

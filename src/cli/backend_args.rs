@@ -98,12 +98,7 @@ pub fn open_engine(cfg: &Config, app: Option<&str>, input: Option<&PathBuf>) -> 
 
 /// All of stdin, gunzipped when it starts with gzip's magic bytes.
 fn read_stdin() -> anyhow::Result<Vec<u8>> {
-    let mut raw = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut raw).context("reading stdin")?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).context("gunzipping stdin")?;
-        return Ok(out);
-    }
-    Ok(raw)
+    let mut out = Vec::new();
+    crate::logs::reader::decoded(std::io::stdin().lock()).and_then(|(mut r, _)| r.read_to_end(&mut out)).context("reading stdin")?;
+    Ok(out)
 }

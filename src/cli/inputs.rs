@@ -75,6 +75,22 @@ pub fn keep_stdin(cfg: &Config, app: &str) -> anyhow::Result<PathBuf> {
     Ok(crate::inputs::spool_stdin(&dir, &mut std::io::stdin().lock())?)
 }
 
+/// The config and app `ask` and `scan` work on: `--input` opened as an
+/// app of its own and indexed first when new, else `--app` (or the config's).
+pub fn app_to_ask(cfg: &Config, inputs: &[PathBuf], app: Option<&str>, quiet: bool) -> anyhow::Result<(Config, String)> {
+    let mut own = cfg.clone();
+    let opened = open(&mut own, &Given { inputs, app, ..Default::default() }, quiet)?;
+    let Some(o) = opened else {
+        let app = app.map_or_else(|| own.app.clone(), str::to_owned);
+        if !inputs.is_empty() {
+            anyhow::bail!("--input opens logs as an app of their own: leave out --app {app} (its logs are its sample), or name the new app with --app NEW");
+        }
+        return Ok((own, app));
+    };
+    index_if_missing(&own, quiet, &o.app)?;
+    Ok((own, o.app))
+}
+
 /// Builds the app's knowledge when it has none (offline: the LLM phases are
 /// for `index`), saying so.
 pub fn index_if_missing(cfg: &Config, quiet: bool, app: &str) -> anyhow::Result<()> {

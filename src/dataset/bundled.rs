@@ -60,7 +60,8 @@ pub fn unpack_missing(dir: &Path) -> std::io::Result<Vec<String>> {
     Ok(written)
 }
 
-fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// `bytes` written beside `target`, then renamed over it (never a torn file).
+pub(crate) fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = target.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let mut f = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut f, bytes)?;

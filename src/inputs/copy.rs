@@ -60,20 +60,10 @@ pub fn spool_stdin(dir: &Path, stdin: &mut dyn Read) -> Result<PathBuf, InputErr
     std::fs::create_dir_all(&input).map_err(io(&input))?;
     let target = input.join("stdin.log");
     let mut tmp = tempfile::NamedTempFile::new_in(&input).map_err(io(&input))?;
-    let mut head = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        let n = stdin.read(&mut head[got..]).map_err(io(Path::new("stdin")))?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    if got == 0 {
+    let (mut r, any) = crate::logs::reader::decoded(stdin).map_err(io(Path::new("stdin")))?;
+    if !any {
         return Err(InputError::EmptyStdin);
     }
-    let rest = std::io::Cursor::new(head[..got].to_vec()).chain(stdin);
-    let mut r: Box<dyn Read> = if got == 2 && head == [0x1f, 0x8b] { Box::new(flate2::read::MultiGzDecoder::new(rest)) } else { Box::new(rest) };
     std::io::copy(&mut r, &mut tmp).map_err(io(Path::new("stdin")))?;
     tmp.persist(&target).map_err(|e| InputError::Io { path: target.clone(), source: e.error })?;
     Ok(target)

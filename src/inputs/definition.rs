@@ -2,7 +2,6 @@
 //! bundled sample's, detected, or the raw line) and `<storage>/<app>/dataset.toml`
 //! written from it (with `source.json`, each beside, then renamed).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -199,14 +198,7 @@ pub(super) fn write_definition(dir: &Path, app: &str, log: &Path, source: &Sourc
         .unwrap_or_default(),
     };
     let head = "# Written by logcopilot for a user's own files; a hand-written\n# datasets/<app>/dataset.toml of the same name wins over it.\n";
-    write_atomic(&dir.join("dataset.toml"), format!("{head}{text}").as_bytes())?;
-    write_atomic(&dir.join(SOURCE_FILE), &serde_json::to_vec_pretty(source).unwrap_or_default())
-}
-
-pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut f = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
-    f.write_all(bytes).map_err(io(path))?;
-    f.persist(path).map_err(|e| InputError::Io { path: path.to_path_buf(), source: e.error })?;
-    Ok(())
+    let write = |path: PathBuf, bytes: &[u8]| crate::dataset::bundled::write_atomic(&path, bytes).map_err(io(&path));
+    write(dir.join("dataset.toml"), format!("{head}{text}").as_bytes())?;
+    write(dir.join(SOURCE_FILE), &serde_json::to_vec_pretty(source).unwrap_or_default())
 }

@@ -94,14 +94,7 @@ pub(super) fn is_binary(p: &Path) -> std::io::Result<bool> {
 
 /// The file's bytes, gunzipped when it starts with gzip's magic.
 pub(super) fn reader(p: &Path) -> std::io::Result<Box<dyn Read>> {
-    let mut f = File::open(p)?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    let f = File::open(p)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok(Box::new(flate2::read::MultiGzDecoder::new(f)));
-    }
-    Ok(Box::new(f))
+    Ok(crate::logs::reader::decoded(File::open(p)?)?.0)
 }
 
 /// The first `n` non-blank lines of a file.

@@ -348,7 +348,17 @@ impl Read for RawCounter {
     }
 }
 
-fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// The bytes of `r`, gunzipped when they start with gzip's magic (the two
+/// bytes looked at are kept); and whether there was any byte at all.
+pub fn decoded<'a, R: Read + 'a>(mut r: R) -> std::io::Result<(Box<dyn Read + 'a>, bool)> {
+    let mut head = [0u8; 2];
+    let n = read_full(&mut r, &mut head)?;
+    let rest = std::io::Cursor::new(head[..n].to_vec()).chain(r);
+    let out: Box<dyn Read + 'a> = if n == 2 && head == [0x1f, 0x8b] { Box::new(flate2::read::MultiGzDecoder::new(rest)) } else { Box::new(rest) };
+    Ok((out, n > 0))
+}
+
+fn read_full(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..])? {

@@ -131,6 +131,16 @@ impl Pty {
         }
     }
 
+    /// Ctrl-C, and the process ends within 10 s.
+    fn quit(&mut self) {
+        self.send(b"\x03");
+        let t = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// User + system CPU time of the process so far, in clock ticks.
     fn cpu_ticks(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
@@ -295,12 +305,7 @@ fn a_users_file_opens_in_the_tui_from_any_folder() {
     p.send(b"How many failed password attempts were there?\r");
     let s = p.wait_for("Answer:");
     assert!(s.contains("Q: How many failed password attempts"), "{s}");
-    p.send(b"\x03");
-    let t = Instant::now();
-    while p.child.try_wait().unwrap().is_none() {
-        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    p.quit();
 }
 
 /// `logcopilot - < auth.log`: the log comes on stdin, the keys from the
@@ -320,12 +325,7 @@ fn piped_stdin_opens_in_the_tui_and_the_keys_come_from_the_terminal() {
     p.send(b"\x12");
     let s = p.wait_for("Results · ");
     assert!(s.contains("Failed password"), "{s}");
-    p.send(b"\x03");
-    let t = Instant::now();
-    while p.child.try_wait().unwrap().is_none() {
-        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    p.quit();
 }
 
 /// `kubectl logs -f … | logcopilot -`: a pipe that stays open. The TUI opens
@@ -361,10 +361,5 @@ fn a_live_pipe_is_followed() {
     let kept = std::fs::read_to_string(data.join("logcopilot/storage/stdin/input/stdin.log")).unwrap();
     assert_eq!(kept.lines().count(), 400);
     drop(writer);
-    p.send(b"\x03");
-    let t = Instant::now();
-    while p.child.try_wait().unwrap().is_none() {
-        assert!(t.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    p.quit();
 }

@@ -165,18 +165,18 @@ impl App {
     fn reasoning_text(&self, run: &AskRun) -> String {
         use crate::config::ShowReasoning;
         use crate::tui::panes::markdown::aside;
-        let mut all: Vec<Thought> = run.reasoning.clone();
-        if !run.thinking.is_empty() {
-            all.push(Thought { before: "answer".into(), text: run.thinking.clone(), tokens: 0, unterminated: false });
-        }
+        // (before, text, tokens, unterminated) of each reply, the streaming one last.
+        let streaming = (!run.thinking.is_empty()).then_some(("answer", run.thinking.as_str(), 0, false));
+        let all: Vec<(&str, &str, u64, bool)> =
+            run.reasoning.iter().map(|t| (t.before.as_str(), t.text.as_str(), t.tokens, t.unterminated)).chain(streaming).collect();
         if all.is_empty() {
             return String::new();
         }
         if self.reasoning_open {
             let mut t = String::new();
-            for th in &all {
-                let end = if th.unterminated { " (it has no end: the reply was cut)" } else { "" };
-                t.push_str(&aside(&format!("▾ reasoning before the {}{end}\n{}", th.before, th.text.trim())));
+            for (before, text, _, unterminated) in &all {
+                let end = if *unterminated { " (it has no end: the reply was cut)" } else { "" };
+                t.push_str(&aside(&format!("▾ reasoning before the {before}{end}\n{}", text.trim())));
             }
             t.push('\n');
             return t;
@@ -184,8 +184,8 @@ impl App {
         if self.settings.show_reasoning == ShowReasoning::Hide {
             return String::new();
         }
-        let tokens: u64 = all.iter().map(|t| t.tokens).sum();
-        let size = if tokens > 0 { format!("{tokens} tokens") } else { format!("{} characters", all.iter().map(|t| t.text.chars().count()).sum::<usize>()) };
+        let tokens: u64 = all.iter().map(|t| t.2).sum();
+        let size = if tokens > 0 { format!("{tokens} tokens") } else { format!("{} characters", all.iter().map(|t| t.1.chars().count()).sum::<usize>()) };
         let key = self.settings.keys.keys_for(&Action::ToggleReasoning);
         let n = if all.len() > 1 { format!(" ({} replies)", all.len()) } else { String::new() };
         aside(&format!("▸ reasoning{n} · {size} · {key} expands it")) + "\n"
