@@ -87,9 +87,10 @@ pub(super) fn in_time_order(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// A NUL byte in the first 8 KiB (after gunzip).
 pub(super) fn is_binary(p: &Path) -> std::io::Result<bool> {
-    let mut head = vec![0u8; 8192];
-    let n = reader(p)?.read(&mut head)?;
-    Ok(head[..n].contains(&0))
+    // Read to 8 KiB: one `read` may stop short (the sniffed bytes come first).
+    let mut head = Vec::with_capacity(8192);
+    reader(p)?.take(8192).read_to_end(&mut head)?;
+    Ok(head.contains(&0))
 }
 
 /// The file's bytes, gunzipped when it starts with gzip's magic.
