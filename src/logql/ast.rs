@@ -87,6 +87,10 @@ pub enum FilterOp {
     Pattern,
     /// `!>`
     NotPattern,
+    /// `|= ip("…")`: the line holds an address of the pattern.
+    Ip,
+    /// `!= ip("…")`
+    NotIp,
 }
 
 /// A parser stage.
@@ -130,6 +134,8 @@ pub enum LabelFilter {
     Duration { name: String, op: CmpOp, value: i64 },
     /// `size > 20KB`: the value in bytes.
     Bytes { name: String, op: CmpOp, value: u64 },
+    /// `addr = ip("10.0.0.0/8")`, `addr != ip(…)`.
+    Ip { name: String, negated: bool, pattern: String },
 }
 
 /// Comparison operators of numeric, duration and bytes label filters.

@@ -61,6 +61,8 @@ impl Display for FilterOp {
             FilterOp::NotRegex => "!~",
             FilterOp::Pattern => "|>",
             FilterOp::NotPattern => "!>",
+            FilterOp::Ip => "|=",
+            FilterOp::NotIp => "!=",
         })
     }
 }
@@ -72,7 +74,11 @@ impl Display for LineFilter {
             if i > 0 {
                 f.write_str(" or ")?;
             }
-            f.write_str(&quote(v))?;
+            if matches!(self.op, FilterOp::Ip | FilterOp::NotIp) {
+                write!(f, "ip({})", quote(v))?;
+            } else {
+                f.write_str(&quote(v))?;
+            }
         }
         Ok(())
     }
@@ -170,6 +176,9 @@ impl Display for LabelFilter {
             }
             LabelFilter::Bytes { name, op, value } => {
                 write!(f, "{name}{op}{}", format_bytes(*value))
+            }
+            LabelFilter::Ip { name, negated, pattern } => {
+                write!(f, "{name}{}ip({})", if *negated { "!=" } else { "=" }, quote(pattern))
             }
         }
     }

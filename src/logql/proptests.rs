@@ -292,6 +292,8 @@ fn line_filter() -> impl Strategy<Value = LineFilter> {
         FilterOp::NotRegex,
         FilterOp::Pattern,
         FilterOp::NotPattern,
+        FilterOp::Ip,
+        FilterOp::NotIp,
     ]);
     (op, prop::collection::vec((any_text(), regex_text()), 1..3)).prop_map(|(op, values)| {
         let regex = matches!(op, FilterOp::Regex | FilterOp::NotRegex);

@@ -298,25 +298,29 @@ fn run_one(eng: &Engine, q: &Value, resp: &Value) -> Vec<String> {
 
 #[test]
 fn embedded_engine_answers_like_loki() {
-    let queries = read_jsonl("queries.jsonl");
-    let responses = read_jsonl("responses.jsonl");
-    assert_eq!(queries.len(), responses.len());
-    let eng = engine();
-    let mut report = String::new();
-    let mut passed = 0;
-    for (q, r) in queries.iter().zip(responses.iter()) {
-        let id = q["id"].as_str().unwrap_or("?");
-        assert_eq!(Some(id), r["id"].as_str(), "responses out of order");
-        let problems = run_one(&eng, q, r);
-        if problems.is_empty() {
-            passed += 1;
-        } else {
-            report.push_str(&format!("\n=== {id}: {}\n", q["query"].as_str().unwrap_or(q["kind"].as_str().unwrap_or(""))));
-            for p in problems {
-                report.push_str(&format!("  - {p}\n"));
+    // The first recordings, and those of `ip()` filters and identical entries.
+    for (qs, rs, n) in [("queries.jsonl", "responses.jsonl", 0), ("queries-ip-dedup.jsonl", "responses-ip-dedup.jsonl", 15)] {
+        let queries = read_jsonl(qs);
+        let responses = read_jsonl(rs);
+        assert_eq!(queries.len(), responses.len());
+        assert!(n == 0 || queries.len() == n, "{qs}: {} queries", queries.len());
+        let eng = engine();
+        let mut report = String::new();
+        let mut passed = 0;
+        for (q, r) in queries.iter().zip(responses.iter()) {
+            let id = q["id"].as_str().unwrap_or("?");
+            assert_eq!(Some(id), r["id"].as_str(), "responses out of order");
+            let problems = run_one(&eng, q, r);
+            if problems.is_empty() {
+                passed += 1;
+            } else {
+                report.push_str(&format!("\n=== {id}: {}\n", q["query"].as_str().unwrap_or(q["kind"].as_str().unwrap_or(""))));
+                for p in problems {
+                    report.push_str(&format!("  - {p}\n"));
+                }
             }
         }
+        println!("golden {qs}: {passed}/{} equal to Loki", queries.len());
+        assert!(report.is_empty(), "{qs}: {passed}/{} golden queries match Loki; differences:{report}", queries.len());
     }
-    println!("golden: {passed}/{} equal to Loki", queries.len());
-    assert!(report.is_empty(), "{passed}/{} golden queries match Loki; differences:{report}", queries.len());
 }

@@ -153,7 +153,9 @@ fn scalar(v: &Value) -> String {
 pub fn golden() -> Vec<Golden> {
     let dir = crate::common::root().join("tests/data/loki-golden");
     let mut out = Vec::new();
-    let text = std::fs::read_to_string(dir.join("responses.jsonl")).expect("read responses.jsonl");
+    let mut text = std::fs::read_to_string(dir.join("responses.jsonl")).expect("read responses.jsonl");
+    text.push('\n');
+    text.push_str(&std::fs::read_to_string(dir.join("responses-ip-dedup.jsonl")).expect("read responses-ip-dedup.jsonl"));
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let r: Value = serde_json::from_str(line).expect("responses.jsonl line");
         let status = r["status"].as_u64().expect("status") as u16;

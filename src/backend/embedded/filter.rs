@@ -11,6 +11,7 @@ use crate::backend::BackendError;
 use crate::logql::{FilterOp, LineFilter};
 
 use super::compile_error;
+use super::ip::IpPattern;
 use super::matcher::build_bytes_regex;
 use super::pattern::Pattern;
 
@@ -20,13 +21,14 @@ pub struct CompiledLineFilter {
     finders: Vec<Finder<'static>>,
     regexes: Vec<regex::bytes::Regex>,
     patterns: Vec<Pattern>,
+    ips: Vec<IpPattern>,
     /// The pattern texts of regexes (to judge whether a whole-block search is safe).
     regex_texts: Vec<String>,
 }
 
 impl CompiledLineFilter {
     pub fn new(f: &LineFilter) -> Result<Self, BackendError> {
-        let mut out = Self { op: f.op, finders: Vec::new(), regexes: Vec::new(), patterns: Vec::new(), regex_texts: Vec::new() };
+        let mut out = Self { op: f.op, finders: Vec::new(), regexes: Vec::new(), patterns: Vec::new(), ips: Vec::new(), regex_texts: Vec::new() };
         for v in &f.values {
             match f.op {
                 FilterOp::Contains | FilterOp::NotContains => out.finders.push(Finder::new(v.as_bytes()).into_owned()),
@@ -37,6 +39,7 @@ impl CompiledLineFilter {
                 FilterOp::Pattern | FilterOp::NotPattern => {
                     out.patterns.push(Pattern::filter(v).map_err(compile_error)?);
                 }
+                FilterOp::Ip | FilterOp::NotIp => out.ips.push(IpPattern::parse(v)?),
             }
         }
         Ok(out)
@@ -55,6 +58,8 @@ impl CompiledLineFilter {
             FilterOp::NotRegex => !self.regexes.iter().any(|r| r.is_match(line)),
             FilterOp::Pattern => self.patterns.iter().any(|p| p.test(line)),
             FilterOp::NotPattern => !self.patterns.iter().any(|p| p.test(line)),
+            FilterOp::Ip => self.ips.iter().any(|p| p.found_in(line)),
+            FilterOp::NotIp => !self.ips.iter().any(|p| p.found_in(line)),
         }
     }
 

@@ -6,6 +6,7 @@
 use crate::backend::BackendError;
 use crate::logql::{CmpOp, LabelFilter};
 
+use super::ip::IpPattern;
 use super::labels::LabelsBuilder;
 use super::matcher::LabelMatcher;
 use super::stages::LABEL_FILTER_ERR;
@@ -20,6 +21,7 @@ pub enum LabelFilterC {
     Num { name: String, op: CmpOp, value: f64 },
     Dur { name: String, op: CmpOp, value: i64 },
     Bytes { name: String, op: CmpOp, value: u64 },
+    Ip { name: String, negated: bool, pattern: IpPattern },
 }
 
 fn cmp<T: PartialOrd>(op: CmpOp, a: T, b: T) -> bool {
@@ -42,6 +44,7 @@ impl LabelFilterC {
             LabelFilter::Number { name, op, value } => Self::Num { name: name.clone(), op: *op, value: *value },
             LabelFilter::Duration { name, op, value } => Self::Dur { name: name.clone(), op: *op, value: *value },
             LabelFilter::Bytes { name, op, value } => Self::Bytes { name: name.clone(), op: *op, value: *value },
+            LabelFilter::Ip { name, negated, pattern } => Self::Ip { name: name.clone(), negated: *negated, pattern: IpPattern::parse(pattern)? },
         })
     }
 
@@ -53,7 +56,7 @@ impl LabelFilterC {
                 b.names(out);
             }
             Self::Str(m) => out.push(m.name.clone()),
-            Self::Num { name, .. } | Self::Dur { name, .. } | Self::Bytes { name, .. } => out.push(name.clone()),
+            Self::Num { name, .. } | Self::Dur { name, .. } | Self::Bytes { name, .. } | Self::Ip { name, .. } => out.push(name.clone()),
         }
     }
 
@@ -88,6 +91,14 @@ impl LabelFilterC {
                     Ok(x) => cmp(*op, x, *value),
                     Err(e) => conversion_failed(lbs, &e),
                 }
+            }
+            // As Loki: a line that already has an error passes; a missing label does not.
+            Self::Ip { name, negated, pattern } => {
+                if lbs.has_err() {
+                    return true;
+                }
+                let Some(v) = lbs.get(name) else { return false };
+                pattern.found_in(v.as_bytes()) != *negated
             }
         }
     }

@@ -3,7 +3,8 @@
 //! [`super::frontend`] uses to shape the answer as Loki does.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::backend::Direction;
@@ -48,16 +49,28 @@ impl Ord for Item {
     }
 }
 
-/// The best `limit` entries seen so far.
+/// The best `limit` entries seen so far, each identical (labels, timestamp,
+/// line) once: a real Loki returns one of the entries a pipeline made equal
+/// (`| line_format "{{.level}}"`), while metric queries count them all.
 pub struct LogHeap {
     limit: usize,
     backward: bool,
     heap: BinaryHeap<Reverse<Item>>,
+    /// How many kept entries have each key hash (an entry is compared whole on a hit).
+    keys: HashMap<u64, u32>,
+}
+
+fn key_of(e: &LogEntry) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    e.ts.hash(&mut h);
+    e.line.hash(&mut h);
+    e.labels.hash(&mut h);
+    h.finish()
 }
 
 impl LogHeap {
     pub fn new(limit: usize, direction: Direction) -> Self {
-        Self { limit, backward: direction == Direction::Backward, heap: BinaryHeap::new() }
+        Self { limit, backward: direction == Direction::Backward, heap: BinaryHeap::new(), keys: HashMap::new() }
     }
 
     /// Whether an entry cannot enter (checked before the pipeline runs).
@@ -77,12 +90,29 @@ impl LogHeap {
             return;
         }
         let r = rank(self.backward, e.ts, e.seq);
-        if self.heap.len() < self.limit {
+        let full = self.heap.len() >= self.limit;
+        if full && self.heap.peek().is_some_and(|Reverse(worst)| r <= worst.0) {
+            return;
+        }
+        let k = key_of(&e);
+        if self.keys.get(&k).is_some_and(|n| *n > 0)
+            && self.heap.iter().any(|Reverse(Item(_, x))| x.ts == e.ts && x.line == e.line && x.labels == e.labels)
+        {
+            return;
+        }
+        *self.keys.entry(k).or_insert(0) += 1;
+        if !full {
             self.heap.push(Reverse(Item(r, e)));
         } else if let Some(mut worst) = self.heap.peek_mut() {
-            if r > worst.0.0 {
-                // One sift instead of a pop and a push.
-                *worst = Reverse(Item(r, e));
+            // One sift instead of a pop and a push.
+            let old = std::mem::replace(&mut *worst, Reverse(Item(r, e)));
+            drop(worst);
+            let ok = key_of(&old.0.1);
+            if let Some(n) = self.keys.get_mut(&ok) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.keys.remove(&ok);
+                }
             }
         }
     }
@@ -155,6 +185,33 @@ mod tests {
             f.push(e(ts, i as u64, "a"));
         }
         assert_eq!(f.into_sorted().iter().map(|x| x.ts).collect::<Vec<_>>(), vec![1, 3]);
+    }
+
+    #[test]
+    fn identical_entries_are_kept_once() {
+        let same = |seq: u64, line: &str| {
+            let mut x = e(5, seq, "a");
+            x.line = line.into();
+            x
+        };
+        let mut h = LogHeap::new(3, Direction::Backward);
+        for (i, line) in ["INFO", "INFO", "WARN", "INFO"].into_iter().enumerate() {
+            h.push(same(i as u64, line));
+        }
+        h.push(e(4, 9, "a"));
+        let v = h.into_sorted();
+        let lines: Vec<&str> = v.iter().map(|x| x.line.as_str()).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines.iter().filter(|l| **l == "INFO").count(), 1, "{lines:?}");
+        assert!(lines.contains(&"a 4"), "the room a duplicate would take goes to the next entry: {lines:?}");
+        // Another stream, or another time, is not a duplicate.
+        let mut h = LogHeap::new(10, Direction::Forward);
+        h.push(same(1, "x"));
+        h.push(e(5, 2, "b"));
+        let mut other = same(3, "x");
+        other.ts = 6;
+        h.push(other);
+        assert_eq!(h.into_sorted().len(), 3);
     }
 
     #[test]

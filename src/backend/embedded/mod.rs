@@ -28,6 +28,7 @@ mod feed;
 mod filter;
 mod frontend;
 mod header;
+mod ip;
 mod json;
 mod label_filter;
 mod labels;

@@ -108,9 +108,9 @@ impl Parser<'_> {
         }
     }
 
-    /// `|= "a"`, `!~ "b" or "c"`.
+    /// `|= "a"`, `!~ "b" or "c"`, `|= ip("10.0.0.0/8")`.
     fn line_filter(&mut self, kind: T) -> PResult<LineFilter> {
-        let op = match kind {
+        let mut op = match kind {
             T::PipeExact => FilterOp::Contains,
             T::Neq => FilterOp::NotContains,
             T::PipeMatch => FilterOp::Regex,
@@ -119,6 +119,13 @@ impl Parser<'_> {
             _ => FilterOp::NotPattern,
         };
         self.bump();
+        if self.peek() == Some(T::Ip) {
+            op = match op {
+                FilterOp::Contains => FilterOp::Ip,
+                FilterOp::NotContains => FilterOp::NotIp,
+                _ => return Err(self.error_at(self.pos, "syntax error: ip() goes only with |= and !=")),
+            };
+        }
         let mut values = vec![self.filter_value(op)?];
         while self.peek() == Some(T::Or) {
             self.bump();
@@ -128,14 +135,24 @@ impl Parser<'_> {
     }
 
     fn filter_value(&mut self, op: FilterOp) -> PResult<String> {
-        if self.peek() == Some(T::Ip) {
-            return Err(self.error_at(self.pos, "ip() line filters are not supported"));
+        if matches!(op, FilterOp::Ip | FilterOp::NotIp) {
+            return self.ip_call();
         }
         let at = self.pos;
         let value = self.string(&[T::String, T::Ip])?;
         if matches!(op, FilterOp::Regex | FilterOp::NotRegex) {
             validate::compile(&value).map_err(|m| self.error_at(at, m))?;
         }
+        Ok(value)
+    }
+
+    /// `ip("…")`: the pattern text; whether it is an address, a CIDR or a
+    /// range is checked when the query is compiled, as Loki does (a 400).
+    fn ip_call(&mut self) -> PResult<String> {
+        self.expect(T::Ip, &[T::Ip])?;
+        self.expect(T::LParen, &[])?;
+        let value = self.string(&[T::String])?;
+        self.expect(T::RParen, &[])?;
         Ok(value)
     }
 
@@ -384,7 +401,8 @@ impl Parser<'_> {
                 })
             }
             Some(T::Ip) if matches!(op_kind, Some(T::Eq | T::Neq)) => {
-                Err(self.error_at(self.pos, "ip() label filters are not supported"))
+                let pattern = self.ip_call()?;
+                Ok(LabelFilter::Ip { name, negated: op_kind == Some(T::Neq), pattern })
             }
             _ => Err(self.unexpected(&[])),
         }
