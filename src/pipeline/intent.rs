@@ -59,6 +59,11 @@ const CUES: &[&str] = &[
     "wrote", "written",
 ];
 
+/// Whether a lower-case word is a cue word (intent, not subject).
+pub fn is_cue(w: &str) -> bool {
+    CUES.contains(&w)
+}
+
 fn words(q: &str) -> Vec<String> {
     q.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
@@ -109,7 +114,16 @@ pub fn read(question: &str) -> Intent {
     let distinct_at = w.iter().position(|x| matches!(x.as_str(), "different" | "distinct" | "unique"));
     let distinct = count && stat.is_none() && distinct_at.is_some();
     for (i, x) in w.iter().enumerate() {
-        let opens = matches!(x.as_str(), "per" | "by" | "each" | "every" | "which" | "top") || (distinct && Some(i) == distinct_at);
+        // "closed by the client", "initialized by X": an agent, not a grouping
+        // (but "grouped by", "broken down by", "sorted by" group).
+        let agent = x == "by"
+            && i > 0
+            && {
+                let prev = w[i - 1].as_str();
+                let participle = prev.ends_with("ed") || matches!(prev, "sent" | "made" | "done" | "written" | "thrown" | "run" | "seen" | "taken" | "held" | "caught");
+                participle && !matches!(prev, "grouped" | "sorted" | "ordered" | "aggregated" | "bucketed" | "counted" | "split" | "broken" | "partitioned" | "ranked")
+            };
+        let opens = (matches!(x.as_str(), "per" | "by" | "each" | "every" | "which" | "top") && !agent) || (distinct && Some(i) == distinct_at);
         if !opens {
             continue;
         }

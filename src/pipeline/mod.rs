@@ -15,7 +15,8 @@
 //! - [`context`]: [`PipelineContext`] (app, knowledge, backend, model, limits) and [`AskRequest`].
 //! - [`event`]: [`PipelineEvent`], [`Outcome`]; [`record`]: the results file.
 //! - [`plan`]: a query and how it runs over a window (`$__range`).
-//! - [`intent`], [`template_query`], [`builder`]: the deterministic query builder.
+//! - [`intent`], [`subject`] (with [`lexicon`]), [`slot`], [`template_query`], [`builder`]: the
+//!   deterministic query builder.
 //! - [`inspect`], [`results`], [`fewshot`]: helpers.
 //! - `run`, `query`, `answer`: the state machine; [`handle`]: spawning it.
 
@@ -32,11 +33,14 @@ pub mod guard;
 pub mod handle;
 pub mod inspect;
 pub mod intent;
+pub mod lexicon;
 pub mod plan;
 mod query;
 pub mod record;
 pub mod results;
 mod run;
+pub mod slot;
+pub mod subject;
 pub mod template_query;
 
 pub use builder::{BuildContext, Built, build};

@@ -186,6 +186,8 @@ impl Run<'_> {
             labels: labels.clone(),
             anchor: self.ctx.anchor.clone(),
             line_limit: self.ctx.config.line_limit,
+            header: self.ctx.header.clone(),
+            excluded: Vec::new(),
         };
         let t0 = self.begin(Stage::Generate, 0)?;
         let built = build(&self.question, &self.ctx.kb, &items, &bctx);
@@ -204,7 +206,7 @@ impl Run<'_> {
     }
 
     /// No model: the builder's query; refined once the results show its template was wrong.
-    async fn builder_only(&mut self, mut built: Built, mut items: Vec<RetrievedItem>, bctx: BuildContext) -> Result<String, Stop> {
+    async fn builder_only(&mut self, mut built: Built, mut items: Vec<RetrievedItem>, mut bctx: BuildContext) -> Result<String, Stop> {
         let mut excluded: Vec<String> = Vec::new();
         let mut attempt = 1;
         loop {
@@ -223,6 +225,7 @@ impl Run<'_> {
             self.repairs += 1;
             let question = self.question.clone();
             items = self.retrieve(&question, &excluded, true).await?.0;
+            bctx.excluded = excluded.clone();
             built = build(&question, &self.ctx.kb, &items, &bctx);
             attempt += 1;
             self.emit(PipelineEvent::Candidate {
