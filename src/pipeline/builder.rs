@@ -41,6 +41,9 @@ pub struct BuildContext {
     pub header: Option<HeaderFormat>,
     /// Templates a refinement ruled out.
     pub excluded: Vec<String>,
+    /// Templates of an enclosing question ("what percent of X …"): where a
+    /// part without words of its own finds its constraint values.
+    pub within: Vec<String>,
 }
 
 /// The builder's query and how it was made.
@@ -53,6 +56,12 @@ pub struct Built {
     pub matched_labels: Vec<(String, String)>,
     /// One line on how the query was made.
     pub explanation: String,
+    /// The lines counted or shown: selector and line filters (no parser stages).
+    #[serde(skip)]
+    pub log: Option<crate::logql::LogExpr>,
+    /// The templates those lines come from (the subject's family).
+    #[serde(skip)]
+    pub family: Vec<String>,
 }
 
 /// Level words and the values they may take in logs.
@@ -91,6 +100,21 @@ fn match_labels(question: &str, intent: &Intent, ctx: &BuildContext, literal: &[
             }
         }
     }
+    // Two words that are one value written apart ("switch module" for `switch_module`).
+    for pair in intent.content.windows(2) {
+        for (name, values) in &ctx.labels {
+            let hit = values.iter().find(|v| {
+                let v = v.to_lowercase();
+                ["_", "-", "", ".", " "].iter().any(|sep| v == format!("{}{sep}{}", pair[0], pair[1]))
+            });
+            if let Some(v) = hit
+                && !matched.iter().any(|(n, _): &(String, String)| n == name)
+            {
+                matched.push((name.clone(), v.clone()));
+                used.extend(pair.iter().cloned());
+            }
+        }
+    }
     for (name, values) in &ctx.labels {
         for w in intent.content.iter().filter(|w| !literal.contains(w)) {
             let hit = values.iter().find(|v| {
@@ -120,8 +144,102 @@ fn names(phrase: &str, label: &str) -> bool {
     })
 }
 
+/// Words that ask for a share of two counts.
+const SHARE: &[&str] = &["percent", "percentage", "percentages", "%", "fraction", "share", "proportion", "ratio"];
+/// Words that end the whole's description in "what percent of X are Y".
+const SHARE_VERBS: &[&str] = &[
+    "are", "were", "is", "was", "came", "come", "comes", "had", "have", "has", "ended", "end", "ends", "sat", "report", "reported",
+    "reports", "did", "do", "does", "got", "went", "that", "which", "who", "mention", "mentioned", "failed", "succeeded", "resulted",
+    "returned", "return", "returns", "gave", "hit", "triggered", "caused", "contained", "included", "belong", "belonged", "carried",
+];
+
+/// "what percent of X are Y", "of X, what share were Y": (the whole, the part, in percent).
+/// The third value says the part is counted apart from the whole ("X as a
+/// percentage of Y": X is no subset of Y's lines).
+pub fn share_of(question: &str) -> Option<(String, String, bool, bool)> {
+    let words: Vec<String> = question
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '?')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '%' || c == '_' || c == '\'' || c == '.' || c == '-')).to_owned())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let at = lower.iter().position(|w| SHARE.contains(&w.as_str()))?;
+    let percent = lower.iter().any(|w| matches!(w.as_str(), "percent" | "percentage" | "%"));
+    let verb_after = |from: usize| (from..lower.len()).find(|&i| SHARE_VERBS.contains(&lower[i].as_str())).unwrap_or(lower.len());
+    let as_at = if at >= 2 && lower[at - 1] == "a" && lower[at - 2] == "as" { Some(at - 2) } else if at >= 1 && lower[at - 1] == "as" { Some(at - 1) } else { None };
+    let apart = as_at.is_some() && lower.get(at + 1).is_some_and(|w| w == "of");
+    let (whole, part) = if let Some(a) = as_at.filter(|_| lower.get(at + 1).is_some_and(|w| w == "of")) {
+        (words[at + 2..].join(" "), words[..a].join(" "))
+    } else if lower.get(at + 1).is_some_and(|w| w == "of") {
+        let v = verb_after(at + 2);
+        (words[at + 2..v].join(" "), words[v.min(words.len())..].join(" "))
+    } else if lower.first().is_some_and(|w| w == "of") {
+        let v = verb_after(at + 1);
+        (words[1..at].join(" "), words[v.min(words.len())..].join(" "))
+    } else {
+        return None;
+    };
+    let clean = |s: &str| {
+        s.split(' ')
+            .filter(|w| !SHARE.contains(&w.to_lowercase().as_str()) && !matches!(w.to_lowercase().as_str(), "what" | "in" | "as" | "a" | "please"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (whole, part) = (clean(&whole), clean(&part));
+    (!part.trim().is_empty()).then_some((whole, part, percent, apart))
+}
+
 /// Builds the query for `question`.
 pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Built {
+    if let Some((whole, part, percent, apart)) = share_of(question)
+        && let Some(b) = share(&whole, &part, percent, apart, kb, items, ctx)
+    {
+        return b;
+    }
+    build_one(question, kb, items, ctx)
+}
+
+/// The part's lines among the whole's: `sum(count(whole and part)) / sum(count(whole))`.
+fn share(whole: &str, part: &str, percent: bool, apart: bool, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Option<Built> {
+    let den = build_one(&format!("How many {whole} lines?"), kb, items, ctx);
+    let den_log = den.log.clone()?;
+    let inner = BuildContext { within: den.family.clone(), ..ctx.clone() };
+    let mut part_b = build_one(&format!("How many {part} lines?"), kb, items, &inner);
+    let part_log = match part_b.log.clone() {
+        Some(l) if !l.pipeline.is_empty() || l.matchers.len() > 1 => l,
+        _ => {
+            part_b = build_one(&format!("How many {whole} {part}?"), kb, items, ctx);
+            part_b.log.clone()?
+        }
+    };
+    let mut num = den_log.clone();
+    if apart {
+        num = crate::logql::LogExpr { matchers: vec![den_log.matchers[0].clone()], pipeline: Vec::new() };
+    }
+    for m in part_log.matchers {
+        if !num.matchers.iter().any(|x| x.name == m.name) {
+            num.matchers.push(m);
+        }
+    }
+    for st in part_log.pipeline {
+        if !num.pipeline.contains(&st) {
+            num.pipeline.push(st);
+        }
+    }
+    if num == den_log {
+        return None;
+    }
+    let count = |l: &crate::logql::LogExpr| format!("sum (count_over_time({} [$__range]))", Expr::Log(l.clone()));
+    let times = if percent { " * 100" } else { "" };
+    let logql = format!("{} / {}{times}", count(&num), count(&den_log));
+    let explanation = format!("share of ({}) in ({})", part_b.explanation, den.explanation);
+    let plan = QueryPlan { logql, mode: QueryMode::Instant, limit: ctx.line_limit.max(1) };
+    Some(Built { plan, intent: part_b.intent, template: part_b.template, matched_labels: num.matchers.iter().skip(1).map(|m| (m.name.clone(), m.value.clone())).collect(), explanation, log: Some(num), family: den.family })
+}
+
+/// One count, statistic, grouping or log query.
+fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Built {
     let intent = intent::read(question);
     let literal_words = subject::literal_words(question);
     let (mut matched, mut used) = match_labels(question, &intent, ctx, &literal_words);
@@ -142,6 +260,7 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
                 && !ctx.labels.keys().any(|l| names(w, l))
                 && (group_in_text || !in_group(w))
                 && !time_unit.is_some_and(|_| is_time_word(w))
+                && **w != ctx.app.to_lowercase()
         })
         .cloned()
         .collect();
@@ -157,6 +276,19 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         }
     }
     boost.truncate(5);
+    // Templates with a slot value the question names ("node gige7").
+    let values = question_values(question);
+    let valued: Vec<String> = kb
+        .knowledge
+        .params
+        .iter()
+        .filter(|tp| {
+            tp.params.iter().any(|p| {
+                p.top_values.iter().any(|v| v.value.len() >= 3 && !v.value.chars().all(|c| c.is_ascii_digit()) && values.iter().any(|w| v.value.eq_ignore_ascii_case(w)))
+            })
+        })
+        .map(|tp| tp.template_id.clone())
+        .collect();
     let live: Vec<crate::knowledge::TemplateRecord> =
         kb.knowledge.templates.iter().filter(|t| !ctx.excluded.contains(&t.id)).cloned().collect();
     let mut found = if subject_words.is_empty() && literal_words.is_empty() {
@@ -166,7 +298,7 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         // "ERROR IN CONTACTING RM") is the subject's, not the level label's.
         let mut with_levels = subject_words.clone();
         with_levels.extend(level_used.iter().cloned());
-        let first = if level_used.is_empty() { None } else { subject::find(question, &with_levels, &[], &live, &boost) };
+        let first = if level_used.is_empty() { None } else { subject::find(question, &with_levels, &[], &live, &boost, &valued) };
         let in_text = |s: &subject::Subject, w: &str| {
             let w = singular(w);
             s.filters.iter().any(|f| f.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|x| singular(x) == w))
@@ -177,7 +309,7 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
                 used.retain(|w| !level_used.contains(w));
                 Some(s)
             }
-            _ => subject::find(question, &subject_words, &[], &live, &boost),
+            _ => subject::find(question, &subject_words, &[], &live, &boost, &valued),
         }
     };
     if found.is_some() {
@@ -229,9 +361,12 @@ pub fn build(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         .filter(|w| !used.contains(&w.to_lowercase()) && !found.as_ref().is_some_and(|s| s.used.contains(&w.to_lowercase())))
         .filter(|w| intent.top.is_none_or(|n| *w != n.to_string()))
         .collect();
-    let constraints: Vec<String> = slot::constraints(kb, &family, &leftover).into_iter().map(|(_, f)| f).collect();
+    let where_values = if family.is_empty() { &ctx.within } else { &family };
+    let constraints: Vec<String> = slot::constraints(kb, where_values, &leftover).into_iter().map(|(_, f)| f).collect();
     let parts = Parts { subject: found, constraints, slot, matched, group: group_label, unit: time_unit };
-    compose(intent, template, parts, ctx)
+    let mut b = compose(intent, template, parts, ctx);
+    b.family = family;
+    b
 }
 
 /// What [`compose`] puts together.
@@ -275,7 +410,11 @@ fn absent_level(question: &str, intent: &Intent, ctx: &BuildContext, found: Opti
     if found.is_some_and(|s| !s.filters.is_empty()) && !asks_lines {
         return None;
     }
-    let canonical = LEVELS.iter().find(|(words, _)| words.contains(&word.as_str()))?.1[0];
+    let (_, vals) = LEVELS.iter().find(|(words, _)| words.contains(&word.as_str()))?;
+    if values.iter().any(|v| vals.contains(&v.to_lowercase().as_str())) {
+        return None;
+    }
+    let canonical = vals[0];
     let upper = values.iter().all(|v| v.chars().all(|c| !c.is_lowercase()));
     Some((name.clone(), if upper { canonical.to_uppercase() } else { canonical.to_owned() }))
 }
@@ -394,7 +533,7 @@ fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &
         }
     };
     let plan = QueryPlan { logql, mode, limit: ctx.line_limit.max(1) };
-    Built { plan, intent, template, matched_labels: matched, explanation }
+    Built { plan, intent, template, matched_labels: matched, explanation, log: Some(base), family: Vec::new() }
 }
 
 #[cfg(test)]
@@ -453,6 +592,7 @@ mod tests {
             line_limit: 20,
             header: None,
             excluded: Vec::new(),
+            within: Vec::new(),
         }
     }
 

@@ -188,6 +188,7 @@ impl Run<'_> {
             line_limit: self.ctx.config.line_limit,
             header: self.ctx.header.clone(),
             excluded: Vec::new(),
+            within: Vec::new(),
         };
         let t0 = self.begin(Stage::Generate, 0)?;
         let built = build(&self.question, &self.ctx.kb, &items, &bctx);

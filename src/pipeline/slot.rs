@@ -205,11 +205,13 @@ pub fn constraints(kb: &KnowledgeBase, family: &[String], words: &[String]) -> V
         if w.chars().count() < 2 && !w.chars().all(|c| c.is_ascii_digit()) {
             continue;
         }
-        'found: for id in family.iter().take(6) {
+        // The value as written first, then in any case.
+        'found: for exact in [true, false] {
+        for id in family.iter().take(6) {
             let Some(t) = kb.template(id) else { continue };
             let pieces: Vec<&str> = t.text.split("<*>").collect();
             for p in kb.params(id) {
-                let Some(v) = p.top_values.iter().find(|v| v.value.eq_ignore_ascii_case(w)) else { continue };
+                let Some(v) = p.top_values.iter().find(|v| if exact { v.value == *w } else { v.value.eq_ignore_ascii_case(w) }) else { continue };
                 let before = pieces.get(p.index).copied().unwrap_or("");
                 let tail: String = before.rsplit(' ').next().map(str::to_owned).unwrap_or_default();
                 // `for root`: the last word and its separator; `user=` and `status: ` keep theirs.
@@ -227,6 +229,7 @@ pub fn constraints(kb: &KnowledgeBase, family: &[String], words: &[String]) -> V
                 }
                 break 'found;
             }
+        }
         }
     }
     out

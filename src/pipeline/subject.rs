@@ -255,7 +255,8 @@ fn any_case(question: &str) -> bool {
 /// (label values).
 /// `boost` are templates retrieval ranked first (BM25 and, when built, embeddings
 /// and summaries): a small bonus that breaks near ties.
-pub fn find(question: &str, content: &[String], skip: &[String], templates: &[TemplateRecord], boost: &[String]) -> Option<Subject> {
+/// `valued` are templates with a slot value the question names (`gige7`, an attempt id).
+pub fn find(question: &str, content: &[String], skip: &[String], templates: &[TemplateRecord], boost: &[String], valued: &[String]) -> Option<Subject> {
     let insensitive = any_case(question);
     let live: Vec<&TemplateRecord> = templates.iter().filter(|t| t.count > 0).collect();
     // Text named as written: the filters are that text.
@@ -319,6 +320,9 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
         let mut score: f64 = s.iter().zip(&weights).map(|((st, _), w)| st * w).sum();
         if score <= 0.0 {
             continue;
+        }
+        if valued.contains(&live[ti].id) {
+            score += 0.8;
         }
         // Named words next to each other, as the question writes them, are worth more.
         let mut at: Vec<usize> = s.iter().filter(|(st, _)| *st > 0.0).filter_map(|(_, i)| *i).collect();
@@ -430,7 +434,7 @@ mod tests {
     }
 
     fn find_in(q: &str, ts: &[TemplateRecord]) -> Option<Subject> {
-        find(q, &content(q), &[], ts, &[])
+        find(q, &content(q), &[], ts, &[], &[])
     }
 
     fn hdfs() -> Vec<TemplateRecord> {
