@@ -69,7 +69,9 @@ const LEVELS: &[(&[&str], &[&str])] = &[
     (&["error", "errors", "err"], &["error", "err", "e", "severe"]),
     (&["warning", "warnings", "warn", "warns"], &["warn", "warning", "w"]),
     (&["info", "information", "informational"], &["info", "i", "information", "notice"]),
-    (&["debug", "debugging"], &["debug", "d", "trace", "verbose", "v"]),
+    (&["debug", "debugging"], &["debug", "d"]),
+    (&["verbose"], &["verbose", "v"]),
+    (&["trace", "tracing"], &["trace"]),
     (&["fatal", "critical"], &["fatal", "critical", "crit", "f", "emerg", "alert"]),
 ];
 
@@ -238,9 +240,43 @@ fn share(whole: &str, part: &str, percent: bool, apart: bool, kb: &KnowledgeBase
     Some(Built { plan, intent: part_b.intent, template: part_b.template, matched_labels: num.matchers.iter().skip(1).map(|m| (m.name.clone(), m.value.clone())).collect(), explanation, log: Some(num), family: den.family })
 }
 
+/// The question without what lists a family's variants: a parenthesis
+/// ("(suspended, resumed or cancelled)") or a clause after "including",
+/// "with or without", "whether", "of any kind" … The rest names what the
+/// variants share, so the filters cover them all.
+pub fn family_core(question: &str) -> Option<String> {
+    let mut q = question.to_owned();
+    // A parenthesis that lists ("(a, b or c)"); one that names the text ("(onReceive SCREEN_ON)") stays.
+    let mut from = 0;
+    while let Some(a) = q[from..].find('(').map(|i| i + from) {
+        let Some(b) = q[a..].find(')').map(|i| i + a) else { break };
+        let inner = q[a + 1..b].to_lowercase();
+        if inner.contains(',') || inner.contains(" or ") || inner.contains(" and ") {
+            q.replace_range(a..=b, " ");
+            from = a;
+        } else {
+            from = b + 1;
+        }
+    }
+    let lower = q.to_lowercase();
+    const CUT: &[&str] = &[
+        ", including", " including ", " with or without", " whether ", " whichever ", " of any kind", " of any sort", " of any type",
+        " counting every", " counting both", " every variant", " any variant", " all variants", " in any form", " in all forms", ", any ", " either ",
+    ];
+    if let Some(at) = CUT.iter().filter_map(|c| lower.find(c)).min() {
+        q.truncate(at);
+    }
+    let q = q.trim().trim_end_matches([',', '?', '.']).to_owned();
+    (q != question.trim().trim_end_matches(['?', '.']) && q.split_whitespace().count() >= 2).then_some(q)
+}
+
 /// One count, statistic, grouping or log query.
 fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Built {
-    let intent = intent::read(question);
+    let mut intent = intent::read(question);
+    // A family's variants listed: the subject is what they share.
+    if let Some(core) = family_core(question) {
+        intent.content = intent::read(&core).content;
+    }
     let literal_words = subject::literal_words(question);
     let (mut matched, mut used) = match_labels(question, &intent, ctx, &literal_words);
     let label_names: Vec<String> = ctx.labels.keys().cloned().collect();
@@ -289,6 +325,17 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         })
         .map(|tp| tp.template_id.clone())
         .collect();
+    // Templates whose lines carry a matched label's value ("klogind ... failures").
+    let mut valued = valued;
+    for t in &kb.knowledge.templates {
+        if !matched.is_empty()
+            && !matched.iter().any(|(n, _)| level_like(n))
+            && matched.iter().all(|(_, v)| t.examples.iter().any(|e| e.raw.contains(v.as_str())))
+            && !valued.contains(&t.id)
+        {
+            valued.push(t.id.clone());
+        }
+    }
     let live: Vec<crate::knowledge::TemplateRecord> =
         kb.knowledge.templates.iter().filter(|t| !ctx.excluded.contains(&t.id)).cloned().collect();
     let mut found = if subject_words.is_empty() && literal_words.is_empty() {
@@ -363,7 +410,27 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         .collect();
     let where_values = if family.is_empty() { &ctx.within } else { &family };
     let constraints: Vec<String> = slot::constraints(kb, where_values, &leftover).into_iter().map(|(_, f)| f).collect();
-    let parts = Parts { subject: found, constraints, slot, matched, group: group_label, unit: time_unit };
+    let mut extra: Vec<Matcher> = Vec::new();
+    // "HiH_ components": a prefix of several values is a regex matcher.
+    for raw in question.split_whitespace() {
+        let t = raw.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'));
+        if !(t.ends_with('_') || t.ends_with('-') || t.ends_with('.')) || t.len() < 3 {
+            continue;
+        }
+        for (name, values) in &ctx.labels {
+            if values.iter().filter(|v| v.starts_with(t)).count() >= 2 {
+                matched.retain(|(n, _)| n != name);
+                extra.push(Matcher { name: name.clone(), op: MatchOp::Re, value: format!("{}.*", regex::escape(t)) });
+            }
+        }
+    }
+    // A grouping by a label leaves out its placeholder value ("-").
+    if let Some(g) = &group_label
+        && ctx.labels.get(g).is_some_and(|v| v.iter().any(|x| x == "-"))
+    {
+        extra.push(Matcher { name: g.clone(), op: MatchOp::Neq, value: "-".into() });
+    }
+    let parts = Parts { subject: found, constraints, slot, matched, extra, group: group_label, unit: time_unit };
     let mut b = compose(intent, template, parts, ctx);
     b.family = family;
     b
@@ -375,6 +442,8 @@ struct Parts {
     constraints: Vec<String>,
     slot: Option<Slot>,
     matched: Vec<(String, String)>,
+    /// Matchers other than equality (`component=~"HiH_.*"`, `alert!="-"`).
+    extra: Vec<Matcher>,
     group: Option<String>,
     /// Seconds of a rate's unit ("per hour": 3600).
     unit: Option<u32>,
@@ -438,7 +507,7 @@ fn question_values(question: &str) -> Vec<String> {
 }
 
 fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &BuildContext) -> Built {
-    let Parts { subject, constraints, slot, matched, group, unit } = parts;
+    let Parts { subject, constraints, slot, matched, extra, group, unit } = parts;
     let mut log = crate::logql::LogExpr { matchers: selector(&ctx.app, &matched), pipeline: Vec::new() };
     let filters = subject.as_ref().map(|s| s.filters.clone()).unwrap_or_default();
     let insensitive = subject.as_ref().is_some_and(|s| s.insensitive);
@@ -447,6 +516,7 @@ fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &
     {
         log = t.log_expr(false);
     }
+    log.matchers.extend(extra.iter().cloned());
     for f in &filters {
         let op = if insensitive { FilterOp::Regex } else { FilterOp::Contains };
         log.pipeline.push(Stage::LineFilter(LineFilter { op, values: vec![f.clone()] }));

@@ -66,7 +66,10 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
             let name = kb.param_label(id, index);
             let before = words_before(&t.text, index);
             let mut score = 0.0;
-            for w in wanted {
+            for (k, w) in wanted.iter().enumerate() {
+                // The head noun of the phrase ("network interface": interface) counts most.
+                let head = if k + 1 == wanted.len() || wanted.len() == 1 { 1.5 } else { 1.0 };
+                let before_score = score;
                 if name.split('_').any(|part| part.len() >= 2 && same_thing(part, w)) {
                     score += 2.0;
                 }
@@ -76,9 +79,10 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
                     score += 0.8;
                 }
                 let addr = matches!(ty, Some(ParamType::Ip | ParamType::IpPort));
-                if addr && ["ip", "address", "addr", "client", "host", "source", "peer", "remote"].iter().any(|x| same_thing(x, w)) {
+                if addr && ["ip", "address", "addr", "client", "host", "source", "peer", "remote", "node", "datanode", "server", "machine"].iter().any(|x| same_thing(x, w)) {
                     score += 1.0;
                 }
+                score = before_score + (score - before_score) * head;
             }
             if numeric && score == 0.0 {
                 score = 0.1;
@@ -88,6 +92,15 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
                 best = Some((score, id.clone(), index, is_num));
             }
         }
+    }
+    // Nothing names a slot, but the best template has just one: that one.
+    if best.is_none()
+        && !numeric
+        && let Some(id) = family.first()
+        && let Some(t) = kb.template(id)
+        && t.text.matches("<*>").count() == 1
+    {
+        best = Some((0.1, id.clone(), 0, kb.params(id).first().is_some_and(|p| numeric_type(p.r#type))));
     }
     let (_, id, index, is_num) = best?;
     let t = kb.template(&id)?;
@@ -109,10 +122,34 @@ fn decimal_at(text: &str, index: usize) -> bool {
 /// slot). `None` when nothing constant comes before the slot.
 pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<String> {
     let pieces: Vec<&str> = text.split("<*>").collect();
-    let before = pieces.get(index)?;
+    let before = *pieces.get(index)?;
     let after = pieces.get(index + 1).copied().unwrap_or("");
-    // Up to two words, and what follows them, at the end of the piece before.
+    let value = if numeric {
+        r"-?[0-9]+(?:\.[0-9]+)?".to_owned()
+    } else {
+        match after.chars().next() {
+            None => r"\S+".to_owned(),
+            Some(c) if c.is_whitespace() || c.is_alphanumeric() => r"\S+".to_owned(),
+            Some(c) => format!(r"[^\s{}]+", regex::escape(&c.to_string())),
+        }
+    };
     let wordy = |c: char| c.is_alphanumeric() || c == '_';
+    // A constant prefix glued to the slot (`attempt_<*>`, `blk_<*>`, `node-<*>`)
+    // is part of the value, as Loghub's truth writes ids.
+    let glued_at = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let glued = &before[glued_at..];
+    let glued = if glued.chars().next().is_some_and(wordy) && !numeric { glued } else { "" };
+    let before = &before[..before.len() - glued.len()];
+    if before.trim().is_empty() {
+        // Nothing before (the slot starts the message): anchor on what follows.
+        let head: String = after.split_inclusive(' ').take(2).collect::<String>();
+        let head = head.trim_end();
+        if head.trim().is_empty() {
+            return None;
+        }
+        return Some(format!("(?P<{label}>{}{value}){}", regex::escape(glued), regex::escape(head)));
+    }
+    // Up to two words, and what follows them, at the end of the piece before.
     let starts: Vec<usize> = before
         .char_indices()
         .filter(|&(i, c)| wordy(c) && before[..i].chars().next_back().is_none_or(|p| !wordy(p)))
@@ -127,16 +164,7 @@ pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<S
     if tail.trim().is_empty() {
         return None;
     }
-    let value = if numeric {
-        r"-?[0-9]+(?:\.[0-9]+)?".to_owned()
-    } else {
-        match after.chars().next() {
-            None => r"\S+".to_owned(),
-            Some(c) if c.is_whitespace() || c.is_alphanumeric() => r"\S+".to_owned(),
-            Some(c) => format!(r"[^\s{}]+", regex::escape(&c.to_string())),
-        }
-    };
-    Some(format!("{}(?P<{label}>{value})", regex::escape(tail)))
+    Some(format!("{}(?P<{label}>{}{value})", regex::escape(tail), regex::escape(glued)))
 }
 
 /// A `regexp` that captures header field `field` as `label`, from the header
@@ -245,7 +273,10 @@ mod tests {
         assert_eq!(capture("Received block <*> of size <*> from /<*>", 1, "size", true).as_deref(), Some(r"of size (?P<size>-?[0-9]+(?:\.[0-9]+)?)"));
         assert_eq!(capture("src: /<*>:<*> dest", 0, "src", false).as_deref(), Some(r"src: /(?P<src>[^\s:]+)"));
         assert_eq!(capture("[instance: <*>] Took <*>.<*> seconds", 1, "took", true).as_deref(), Some(r"Took (?P<took>-?[0-9]+(?:\.[0-9]+)?)"));
-        assert_eq!(capture("<*> started", 0, "x", false), None, "nothing before");
+        assert_eq!(capture("<*> started", 0, "x", false).as_deref(), Some(r"(?P<x>\S+) started"), "nothing before: what follows");
+        assert_eq!(capture("<*>", 0, "x", false), None, "nothing around");
+        assert_eq!(capture("Progress of TaskAttempt attempt_<*> is : <*>", 0, "attempt", false).as_deref(), Some(r"of TaskAttempt (?P<attempt>attempt_\S+)"), "a glued prefix is the value's");
+        assert_eq!(capture("<*>:Got exception while serving", 0, "ip", false).as_deref(), Some(r"(?P<ip>[^\s:]+):Got exception"));
         let re = regex::Regex::new(&capture("x ApplicableState: <*>, CurrentState:<*>", 0, "state", true).unwrap()).unwrap();
         assert_eq!(&re.captures("x ApplicableState: 112, CurrentState:112").unwrap()["state"], "112");
     }
