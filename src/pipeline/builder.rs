@@ -271,8 +271,42 @@ pub fn family_core(question: &str) -> Option<String> {
 }
 
 /// One count, statistic, grouping or log query.
+/// Words that open an exclusion: "that don't come from X", "excluding X".
+const EXCLUDE: &[&str] = &[
+    "that don't come from", "that do not come from", "that don't mention", "that aren't about", "that are not about", "that don't involve",
+    "not mentioning", "not about", "not from", "excluding", "except for", "except", "other than", "apart from", "but not",
+];
+
+/// The question and the text it excludes ("WARNING lines that aren't about X": X).
+pub fn exclusion(question: &str) -> (String, Option<String>) {
+    let lower = question.to_lowercase();
+    for e in EXCLUDE {
+        if let Some(at) = lower.find(&format!(" {e} ")) {
+            let rest = question[at + e.len() + 2..].trim().trim_end_matches(['?', '.']).trim();
+            let rest = rest.trim_start_matches("the ").trim_start_matches("a ");
+            if !rest.is_empty() {
+                return (question[..at].trim().to_owned(), Some(rest.to_owned()));
+            }
+        }
+    }
+    (question.to_owned(), None)
+}
+
+/// The question with quoted text blanked: what it quotes is not its intent
+/// ("the 'ignoring max retries' messages" asks for lines, not a maximum).
+fn unquoted(question: &str) -> String {
+    let mut out = question.to_owned();
+    for q in subject::quoted_spans(question) {
+        out = out.replacen(&q, " ", 1);
+    }
+    out
+}
+
 fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &BuildContext) -> Built {
-    let mut intent = intent::read(question);
+    let (question, excluded_text) = exclusion(question);
+    let question = question.as_str();
+    let mut intent = intent::read(&unquoted(question));
+    intent.content = intent::read(question).content;
     // A family's variants listed: the subject is what they share.
     if let Some(core) = family_core(question) {
         intent.content = intent::read(&core).content;
@@ -348,7 +382,8 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         let first = if level_used.is_empty() { None } else { subject::find(question, &with_levels, &[], &live, &boost, &valued) };
         let in_text = |s: &subject::Subject, w: &str| {
             let w = singular(w);
-            s.filters.iter().any(|f| f.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|x| singular(x) == w))
+            // Part of a phrase ("error interrupt"), not a lone "error".
+            s.filters.iter().any(|f| f.split_whitespace().count() >= 2 && f.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|x| singular(x) == w))
         };
         match first {
             Some(s) if level_used.iter().any(|w| in_text(&s, w)) => {
@@ -410,6 +445,37 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         .collect();
     let where_values = if family.is_empty() { &ctx.within } else { &family };
     let constraints: Vec<String> = slot::constraints(kb, where_values, &leftover).into_iter().map(|(_, f)| f).collect();
+    // What the question excludes becomes `!=` filters.
+    let exclude: Vec<String> = excluded_text
+        .map(|x| {
+            let c = intent::read(&x).content;
+            match subject::find(&x, &c, &[], &kb.knowledge.templates, &[], &[]) {
+                Some(s) if !s.filters.is_empty() && !s.insensitive => s.filters,
+                _ => vec![x.trim_matches(|c: char| c == '\'' || c == '"').to_owned()],
+            }
+        })
+        .unwrap_or_default();
+    // An identifier the question names that nothing else took ("attempt_…_0",
+    // "R30-M0-N9", "207.30.238.8", "LearnerHandler"): a filter as written.
+    let mut constraints = constraints;
+    let taken = |t: &str| {
+        let l = t.to_lowercase();
+        used.contains(&l)
+            || matched.iter().any(|(_, v)| v.eq_ignore_ascii_case(t))
+            || found.as_ref().is_some_and(|s| s.filters.iter().any(|f| f.to_lowercase().contains(&l)))
+            || constraints.iter().any(|c| c.to_lowercase().contains(&l))
+            || l == ctx.app.to_lowercase()
+    };
+    let named: Vec<String> = question_values(question).into_iter().filter(|t| identifier(t) && !taken(t) && !exclude.iter().any(|x| x.contains(t.as_str()))).collect();
+    for t in named {
+        {
+            let as_logged = kb.knowledge.templates.iter().flat_map(|tp| tp.examples.iter()).find_map(|e| {
+                let i = e.raw.to_lowercase().find(&t.to_lowercase())?;
+                e.raw.get(i..i + t.len()).map(str::to_owned)
+            });
+            constraints.push(as_logged.unwrap_or(t));
+        }
+    }
     let mut extra: Vec<Matcher> = Vec::new();
     // "HiH_ components": a prefix of several values is a regex matcher.
     for raw in question.split_whitespace() {
@@ -430,7 +496,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
     {
         extra.push(Matcher { name: g.clone(), op: MatchOp::Neq, value: "-".into() });
     }
-    let parts = Parts { subject: found, constraints, slot, matched, extra, group: group_label, unit: time_unit };
+    let parts = Parts { subject: found, constraints, exclude, slot, matched, extra, group: group_label, unit: time_unit };
     let mut b = compose(intent, template, parts, ctx);
     b.family = family;
     b
@@ -440,6 +506,8 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
 struct Parts {
     subject: Option<subject::Subject>,
     constraints: Vec<String>,
+    /// `!=` filters.
+    exclude: Vec<String>,
     slot: Option<Slot>,
     matched: Vec<(String, String)>,
     /// Matchers other than equality (`component=~"HiH_.*"`, `alert!="-"`).
@@ -488,6 +556,18 @@ fn absent_level(question: &str, intent: &Intent, ctx: &BuildContext, found: Opti
     Some((name.clone(), if upper { canonical.to_uppercase() } else { canonical.to_owned() }))
 }
 
+/// A token shaped like an identifier: letters and digits mixed
+/// (`gige7`, `attempt_14_0`), an address, an inner capital (`LearnerHandler`),
+/// or an upper-case name with `_` (`REAL_GET_TASKS`).
+fn identifier(t: &str) -> bool {
+    let digit = t.chars().any(|c| c.is_ascii_digit());
+    let alpha = t.chars().any(|c| c.is_alphabetic());
+    let punct = t.chars().any(|c| matches!(c, '.' | ':' | '-' | '_' | '/'));
+    let inner_cap = t.chars().skip(1).any(char::is_uppercase) && t.chars().any(char::is_lowercase);
+    let upper_snake = t.contains('_') && t.chars().all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit());
+    t.len() >= 3 && ((digit && (alpha || punct) && !t.chars().all(|c| c.is_ascii_digit() || c == '.') ) || (digit && t.matches('.').count() == 3) || inner_cap || upper_snake)
+}
+
 /// Words and tokens of the question that may be slot values: words, numbers,
 /// and tokens with dots or colons (`10.0.0.1`, `node-12`) as written.
 fn question_values(question: &str) -> Vec<String> {
@@ -507,7 +587,7 @@ fn question_values(question: &str) -> Vec<String> {
 }
 
 fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &BuildContext) -> Built {
-    let Parts { subject, constraints, slot, matched, extra, group, unit } = parts;
+    let Parts { subject, constraints, exclude, slot, matched, extra, group, unit } = parts;
     let mut log = crate::logql::LogExpr { matchers: selector(&ctx.app, &matched), pipeline: Vec::new() };
     let filters = subject.as_ref().map(|s| s.filters.clone()).unwrap_or_default();
     let insensitive = subject.as_ref().is_some_and(|s| s.insensitive);
@@ -524,6 +604,9 @@ fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &
     for c in &constraints {
         let op = if c.starts_with(r"\b") { FilterOp::Regex } else { FilterOp::Contains };
         log.pipeline.push(Stage::LineFilter(LineFilter { op, values: vec![c.clone()] }));
+    }
+    for x in &exclude {
+        log.pipeline.push(Stage::LineFilter(LineFilter { op: FilterOp::NotContains, values: vec![x.clone()] }));
     }
     let base = log.clone();
     let with_slot = |log: &mut crate::logql::LogExpr, keep_empty: bool| {

@@ -63,6 +63,11 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
             if ty == Some(ParamType::Empty) {
                 continue;
             }
+            // An id with a glued prefix (`blk_<*>`) is no quantity.
+            let pieces: Vec<&str> = t.text.split("<*>").collect();
+            if numeric && pieces.get(index).and_then(|p| p.chars().next_back()).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
             let name = kb.param_label(id, index);
             let before = words_before(&t.text, index);
             let mut score = 0.0;

@@ -218,6 +218,21 @@ fn mentioned(question: &str) -> Vec<String> {
     out
 }
 
+/// The quoted spans of the question, quotes included.
+pub fn quoted_spans(question: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for inner in quoted(question) {
+        for (o, c) in [('\'', '\''), ('"', '"'), ('`', '`'), ('‘', '’'), ('“', '”')] {
+            let span = format!("{o}{inner}{c}");
+            if question.contains(&span) {
+                out.push(span);
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// The lower-case words of text the question quotes or says lines mention.
 pub fn literal_words(question: &str) -> Vec<String> {
     let mut l = quoted(question);
@@ -277,6 +292,14 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
             }
         }
         let used: Vec<String> = literal.iter().flat_map(|l| l.split(|c: char| !is_word(c)).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>()).collect();
+        // Quoted text that is a whole message ("'warning'" and a template `<*> warning`):
+        // that template's own filters, which hold it where the message has it.
+        if let [one] = filters.as_slice()
+            && !insensitive
+            && let Some(t) = live.iter().find(|t| t.text.replace("<*>", " ").trim() == one.trim())
+        {
+            return Some(Subject { best: t.id.clone(), family: vec![t.id.clone()], filters: Vec::new(), insensitive, used: literal_words(question), score: 1.0 });
+        }
         if insensitive {
             filters = filters.iter().map(|f| format!("(?i){}", regex::escape(&f.to_lowercase()))).collect();
         }
