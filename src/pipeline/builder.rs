@@ -94,7 +94,15 @@ fn match_labels(question: &str, intent: &Intent, ctx: &BuildContext, literal: &[
         .collect();
     for (name, values) in &ctx.labels {
         for t in &tokens {
-            if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(t)) {
+            let suffix = |v: &&String| {
+                let (v, t) = (v.to_lowercase(), t.to_lowercase());
+                v.ends_with(&format!(".{t}")) || v.ends_with(&format!("${t}"))
+            };
+            let by_suffix = || {
+                let hits: Vec<&String> = values.iter().filter(suffix).collect();
+                (hits.len() == 1).then(|| hits[0])
+            };
+            if let Some(v) = values.iter().find(|v| v.eq_ignore_ascii_case(t)).or_else(by_suffix) {
                 if !matched.iter().any(|(n, _): &(String, String)| n == name) {
                     matched.push((name.clone(), v.clone()));
                 }
@@ -118,7 +126,8 @@ fn match_labels(question: &str, intent: &Intent, ctx: &BuildContext, literal: &[
         }
     }
     for (name, values) in &ctx.labels {
-        for w in intent.content.iter().filter(|w| !literal.contains(w)) {
+        let group_words: Vec<String> = intent.group_by.iter().flat_map(|g| g.split(' ').map(str::to_owned)).collect();
+        for w in intent.content.iter().filter(|w| !literal.contains(w) && !(intent.distinct && group_words.contains(&singular(w)))) {
             let hit = values.iter().find(|v| {
                 let v = v.to_lowercase();
                 v == *w
@@ -314,7 +323,14 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
     let literal_words = subject::literal_words(question);
     let (mut matched, mut used) = match_labels(question, &intent, ctx, &literal_words);
     let label_names: Vec<String> = ctx.labels.keys().cloned().collect();
-    let time_unit = intent.group_by.as_deref().and_then(rate_unit);
+    // "unique remote hosts (rhost)": the word in parentheses names the grouping.
+    if intent.group_by.is_some()
+        && let Some(named) = paren_word(question)
+        && !ctx.labels.contains_key(&named)
+    {
+        intent.group_by = Some(named);
+    }
+    let time_unit = intent.group_by.as_deref().and_then(rate_unit).or_else(|| per_unit(question));
     let group_by = if time_unit.is_some() { None } else { intent.group_by.clone() };
     let mut group_label = group_by.as_ref().and_then(|g| ctx.labels.keys().find(|l| names(g, l)).cloned());
     let in_group = |w: &str| group_by.as_deref().is_some_and(|g| g.split(' ').any(|x| x == singular(w)));
@@ -425,6 +441,13 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
             wanted.extend(intent.content.iter().cloned());
         }
         slot = slot::choose(kb, &family, &wanted, wants_value, &reserved);
+        // A header field the grouping names ("nodes" and `<Node>`) wins over a
+        // slot that does not carry that name.
+        let header_named = ctx.header.as_ref().zip(group_by.as_deref()).and_then(|(h, g)| slot::header_field(h, g, &label_names)).is_some();
+        let slot_named = slot.as_ref().is_some_and(|s| group_by.as_deref().is_some_and(|g| g.split(' ').any(|w| s.label.split('_').any(|p| slot::same_thing(p, w)))));
+        if header_named && !slot_named && !wants_value {
+            slot = None;
+        }
         if slot.is_none()
             && !wants_value
             && let (Some(h), Some(g)) = (ctx.header.as_ref(), group_by.as_deref())
@@ -528,6 +551,29 @@ fn rate_unit(g: &str) -> Option<u32> {
     }
 }
 
+/// A single word in parentheses (`(rhost)`), lower case.
+fn paren_word(question: &str) -> Option<String> {
+    let a = question.find('(')?;
+    let b = question[a..].find(')')? + a;
+    let inner = question[a + 1..b].trim();
+    (!inner.is_empty() && inner.chars().all(|c| c.is_alphanumeric() || c == '_')).then(|| inner.to_lowercase())
+}
+
+/// "per hour", "an hour", "hourly" anywhere in the question: a rate's unit.
+fn per_unit(question: &str) -> Option<u32> {
+    let w: Vec<String> = question.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|x| !x.is_empty()).map(str::to_owned).collect();
+    for p in w.windows(2) {
+        if matches!(p[0].as_str(), "per" | "an" | "a" | "each" | "every") && let Some(u) = rate_unit(&singular(&p[1])) {
+            return Some(u);
+        }
+    }
+    w.iter().find_map(|x| match x.as_str() {
+        "hourly" => Some(3600),
+        "daily" => Some(86_400),
+        _ => None,
+    })
+}
+
 fn is_time_word(w: &str) -> bool {
     rate_unit(&singular(w)).is_some()
 }
@@ -563,7 +609,8 @@ fn identifier(t: &str) -> bool {
     let digit = t.chars().any(|c| c.is_ascii_digit());
     let alpha = t.chars().any(|c| c.is_alphabetic());
     let punct = t.chars().any(|c| matches!(c, '.' | ':' | '-' | '_' | '/'));
-    let inner_cap = t.chars().skip(1).any(char::is_uppercase) && t.chars().any(char::is_lowercase);
+    let cs: Vec<char> = t.chars().collect();
+    let inner_cap = cs.windows(2).any(|w| w[0].is_lowercase() && w[1].is_uppercase());
     let upper_snake = t.contains('_') && t.chars().all(|c| c.is_uppercase() || c == '_' || c.is_ascii_digit());
     t.len() >= 3 && ((digit && (alpha || punct) && !t.chars().all(|c| c.is_ascii_digit() || c == '.') ) || (digit && t.matches('.').count() == 3) || inner_cap || upper_snake)
 }
@@ -573,6 +620,8 @@ fn identifier(t: &str) -> bool {
 fn question_values(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in question.split_whitespace() {
+        let raw = raw.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let raw = raw.strip_suffix("'s").or_else(|| raw.strip_suffix("’s")).unwrap_or(raw);
         let t = raw.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':' || c == '/'));
         let t = t.trim_end_matches(['.', ':']);
         let digits = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
@@ -634,7 +683,14 @@ fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &
         _ => "the lines of these labels".to_owned(),
     };
     let value = slot.as_ref().map(|s| s.label.clone());
+    let rate = unit.is_some() && matches!(intent.measure, Measure::Count | Measure::Stat(Stat::Avg)) && group.is_none();
     let (logql, mode, explanation) = match (intent.measure, &value) {
+        _ if rate => {
+            let x = Expr::Log(base.clone()).to_string();
+            let u = unit.unwrap_or(1);
+            let q = if u == 1 { format!("sum (rate({x} [$__range]))") } else { format!("sum (rate({x} [$__range])) * {u}") };
+            (q, QueryMode::Instant, format!("rate of {what}, per {u} s"))
+        }
         (Measure::Stat(stat), Some(v)) => {
             let mut x = base.clone();
             with_slot(&mut x, false);

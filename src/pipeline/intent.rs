@@ -100,6 +100,10 @@ pub fn read(question: &str) -> Intent {
         Some(Stat::Min)
     } else if (has("total") || has("sum")) && !pair("total", "number") && !pair("in", "total") {
         Some(Stat::Sum)
+    } else if pair("how", "long") {
+        // "how long … all together": a sum of durations; else their average.
+        let all = has("altogether") || pair("all", "together") || has("combined") || pair("in", "total") || has("overall");
+        Some(if all { Stat::Sum } else { Stat::Avg })
     } else {
         None
     };

@@ -113,7 +113,9 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
     while reserved.contains(&label) || label == "app" {
         label.push('_');
     }
-    let regex = capture(&t.text, index, &label, is_num)?;
+    // A number's pattern only when the value is summed or compared; an id
+    // that is all digits (`30546173_4261722401`) keeps its whole text.
+    let regex = capture(&t.text, index, &label, is_num && numeric)?;
     Some(Slot { template_id: id, index, label, regex, numeric: is_num })
 }
 

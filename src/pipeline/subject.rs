@@ -356,6 +356,18 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
                 score += 0.5;
             }
         }
+        // Two words next to each other in the question and in the template
+        // ("failed password") are worth both again, half.
+        for k in 0..terms.len().saturating_sub(1) {
+            if let ((a, Some(pa)), (b, Some(pb))) = (s[k], s[k + 1])
+                && a > 0.0
+                && b > 0.0
+                && pb == pa + 1
+                && !ts[pb].after_slot
+            {
+                score += 0.5 * (weights[k] + weights[k + 1]);
+            }
+        }
         if !negated && ts.iter().any(|t| lex.is_negation(&t.lower)) {
             score -= 0.3;
         }
