@@ -320,6 +320,14 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
     if let Some(core) = family_core(question) {
         intent.content = intent::read(&core).content;
     }
+    // "node gige7", "user uucp": the word before an identifier names its kind, not the subject.
+    let raw: Vec<&str> = question.split_whitespace().collect();
+    let kinds: Vec<String> = raw
+        .windows(2)
+        .filter(|p| identifier(p[1].trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':'))))
+        .map(|p| p[0].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .collect();
+    intent.content.retain(|w| !kinds.contains(w));
     let literal_words = subject::literal_words(question);
     let (mut matched, mut used) = match_labels(question, &intent, ctx, &literal_words);
     let label_names: Vec<String> = ctx.labels.keys().cloned().collect();
@@ -589,6 +597,16 @@ fn absent_level(question: &str, intent: &Intent, ctx: &BuildContext, found: Opti
     let (name, values) = ctx.labels.iter().find(|(n, _)| level_like(n))?;
     let lower = question.to_lowercase();
     let asks_lines = ["lines", "line", "messages", "entries", "events", "logs"].iter().any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w));
+    let lower_q = question.to_lowercase();
+    let named_level = lower_q.split_whitespace().find_map(|t| {
+        let t = t.trim_matches(|c: char| !(c.is_alphanumeric() || c == '-'));
+        t.strip_suffix("-level").filter(|x| x.chars().all(char::is_alphabetic) && !x.is_empty()).map(str::to_owned)
+    });
+    if let Some(x) = named_level {
+        let known = values.iter().any(|v| v.eq_ignore_ascii_case(&x));
+        let upper = values.iter().all(|v| v.chars().all(|c| !c.is_lowercase()));
+        return (!known).then(|| (name.clone(), if upper { x.to_uppercase() } else { x }));
+    }
     let word = intent.content.iter().find(|w| is_level_word(w))?;
     if found.is_some_and(|s| !s.filters.is_empty()) && !asks_lines {
         return None;

@@ -139,7 +139,11 @@ pub fn read(question: &str) -> Intent {
             break;
         }
     }
+    // "Show …", "List …": lines, whatever else the question mentions.
+    let shows = w.first().is_some_and(|x| matches!(x.as_str(), "show" | "list" | "display" | "print" | "fetch"))
+        || (w.len() >= 2 && matches!(w[0].as_str(), "give" | "get") && w[1] == "me");
     let measure = match (stat, count) {
+        _ if shows && !count => Measure::Lines,
         (Some(s), _) => Measure::Stat(s),
         (None, true) => Measure::Count,
         (None, false) if group_by.is_some() || top.is_some() => Measure::Count,
