@@ -279,6 +279,14 @@ pub fn family_core(question: &str) -> Option<String> {
     (q != question.trim().trim_end_matches(['?', '.']) && q.split_whitespace().count() >= 2).then_some(q)
 }
 
+/// Words that ask for every variant of an event without listing them.
+fn asks_every_variant(question: &str) -> bool {
+    let q = question.to_lowercase();
+    [" both ", " either ", "any kind", "all kinds", "any sort", "all sorts", "any form", "every form", "variants", "whatever", "whichever", "of all types", "any type"]
+        .iter()
+        .any(|p| q.contains(p))
+}
+
 /// One count, statistic, grouping or log query.
 /// Words that open an exclusion: "that don't come from X", "excluding X".
 const EXCLUDE: &[&str] = &[
@@ -317,7 +325,9 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
     let mut intent = intent::read(&unquoted(question));
     intent.content = intent::read(question).content;
     // A family's variants listed: the subject is what they share.
-    if let Some(core) = family_core(question) {
+    let core = family_core(question);
+    let family_mode = core.is_some() || asks_every_variant(question);
+    if let Some(core) = core {
         intent.content = intent::read(&core).content;
     }
     // "node gige7", "user uucp": the word before an identifier names its kind, not the subject.
@@ -403,7 +413,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
         // "ERROR IN CONTACTING RM") is the subject's, not the level label's.
         let mut with_levels = subject_words.clone();
         with_levels.extend(level_used.iter().cloned());
-        let first = if level_used.is_empty() { None } else { subject::find(question, &with_levels, &[], &live, &boost, &valued) };
+        let first = if level_used.is_empty() { None } else { subject::find(question, &with_levels, &[], &live, &boost, &valued, family_mode) };
         let in_text = |s: &subject::Subject, w: &str| {
             let w = singular(w);
             // Part of a phrase ("error interrupt"), not a lone "error".
@@ -415,7 +425,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
                 used.retain(|w| !level_used.contains(w));
                 Some(s)
             }
-            _ => subject::find(question, &subject_words, &[], &live, &boost, &valued),
+            _ => subject::find(question, &subject_words, &[], &live, &boost, &valued, family_mode),
         }
     };
     if found.is_some() {
@@ -426,6 +436,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
             family: vec![b.clone()],
             filters: Vec::new(),
             insensitive: false,
+            regex: false,
             used: Vec::new(),
             score: 0.0,
         });
@@ -480,7 +491,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
     let exclude: Vec<String> = excluded_text
         .map(|x| {
             let c = intent::read(&x).content;
-            match subject::find(&x, &c, &[], &kb.knowledge.templates, &[], &[]) {
+            match subject::find(&x, &c, &[], &kb.knowledge.templates, &[], &[], false) {
                 Some(s) if !s.filters.is_empty() && !s.insensitive => s.filters,
                 _ => vec![x.trim_matches(|c: char| c == '\'' || c == '"').to_owned()],
             }
@@ -657,7 +668,7 @@ fn compose(intent: Intent, template: Option<TemplateQuery>, parts: Parts, ctx: &
     let Parts { subject, constraints, exclude, slot, matched, extra, group, unit } = parts;
     let mut log = crate::logql::LogExpr { matchers: selector(&ctx.app, &matched), pipeline: Vec::new() };
     let filters = subject.as_ref().map(|s| s.filters.clone()).unwrap_or_default();
-    let insensitive = subject.as_ref().is_some_and(|s| s.insensitive);
+    let insensitive = subject.as_ref().is_some_and(|s| s.insensitive || s.regex);
     if filters.is_empty()
         && let Some(t) = &template
     {

@@ -59,6 +59,12 @@ const CUES: &[&str] = &[
     "wrote", "written",
 ];
 
+/// Nouns of quantities a total sums ("total bytes", "the sum of the durations").
+const QUANTITIES: &[&str] = &[
+    "byte", "size", "time", "duration", "second", "ms", "millisecond", "minute", "hour", "amount", "value", "length", "memory", "latency",
+    "kb", "mb", "gb", "cost", "step", "record", "weight",
+];
+
 /// Whether a lower-case word is a cue word (intent, not subject).
 pub fn is_cue(w: &str) -> bool {
     CUES.contains(&w)
@@ -98,7 +104,7 @@ pub fn read(question: &str) -> Intent {
         Some(Stat::Max)
     } else if ["minimum", "min", "smallest", "lowest", "shortest"].iter().any(|x| has(x)) {
         Some(Stat::Min)
-    } else if (has("total") || has("sum")) && !pair("total", "number") && !pair("in", "total") {
+    } else if (has("total") || has("sum")) && !pair("total", "number") && !pair("in", "total") && QUANTITIES.iter().any(|q| w.iter().any(|x| singular(x) == *q)) {
         Some(Stat::Sum)
     } else if pair("how", "long") {
         // "how long … all together": a sum of durations; else their average.
@@ -107,7 +113,8 @@ pub fn read(question: &str) -> Intent {
     } else {
         None
     };
-    let count = pair("how", "many") || pair("how", "often") || has("count") || pair("number", "of") || has("times");
+    // "Total failed logins": a total of lines, when no quantity is named.
+    let count = pair("how", "many") || pair("how", "often") || has("count") || pair("number", "of") || has("times") || ((has("total") || has("sum")) && stat.is_none());
     let top = w.iter().position(|x| x == "top").and_then(|i| w.get(i + 1)).and_then(|n| n.parse::<usize>().ok()).or_else(|| {
         (has("top") || has("most") || has("least") || pair("most", "frequent") || pair("most", "common")).then_some(1)
     });
@@ -120,7 +127,10 @@ pub fn read(question: &str) -> Intent {
     for (i, x) in w.iter().enumerate() {
         // "closed by the client", "initialized by X": an agent, not a grouping
         // (but "grouped by", "broken down by", "sorted by" group).
-        let agent = x == "by"
+        // "every variant", "each time": no grouping.
+        let not_group = matches!(x.as_str(), "every" | "each")
+            && w.get(i + 1).is_some_and(|n| matches!(n.as_str(), "variant" | "variants" | "kind" | "kinds" | "form" | "forms" | "type" | "types" | "sort" | "one" | "time"));
+        let agent = not_group || x == "by"
             && i > 0
             && {
                 let prev = w[i - 1].as_str();

@@ -32,6 +32,8 @@ pub struct Subject {
     pub filters: Vec<String>,
     /// `(?i)` filters (`in any case`).
     pub insensitive: bool,
+    /// The filters are regexes (`in any case`, or a family's alternatives `a|b`).
+    pub regex: bool,
     /// Question words the template matched (lower case, as in the question).
     pub used: Vec<String>,
     pub score: f64,
@@ -271,7 +273,13 @@ fn any_case(question: &str) -> bool {
 /// `boost` are templates retrieval ranked first (BM25 and, when built, embeddings
 /// and summaries): a small bonus that breaks near ties.
 /// `valued` are templates with a slot value the question names (`gige7`, an attempt id).
-pub fn find(question: &str, content: &[String], skip: &[String], templates: &[TemplateRecord], boost: &[String], valued: &[String]) -> Option<Subject> {
+/// `family`: the question asks for every variant of its event ("of any kind",
+/// "with or without …"): templates that score nearly as well join with their
+/// own words (`|~ "Served block|Got exception while serving"`), or with the
+/// words they all share.
+#[allow(clippy::too_many_arguments)]
+pub fn find(question: &str, content: &[String], skip: &[String], templates: &[TemplateRecord], boost: &[String], valued: &[String], family: bool) -> Option<Subject> {
+    let family_mode = family;
     let insensitive = any_case(question);
     let live: Vec<&TemplateRecord> = templates.iter().filter(|t| t.count > 0).collect();
     // Text named as written: the filters are that text.
@@ -298,7 +306,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
             && !insensitive
             && let Some(t) = live.iter().find(|t| t.text.replace("<*>", " ").trim() == one.trim())
         {
-            return Some(Subject { best: t.id.clone(), family: vec![t.id.clone()], filters: Vec::new(), insensitive, used: literal_words(question), score: 1.0 });
+            return Some(Subject { best: t.id.clone(), family: vec![t.id.clone()], filters: Vec::new(), insensitive, regex: false, used: literal_words(question), score: 1.0 });
         }
         if insensitive {
             filters = filters.iter().map(|f| format!("(?i){}", regex::escape(&f.to_lowercase()))).collect();
@@ -309,7 +317,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
         if !family.contains(&best) {
             family.insert(0, best.clone());
         }
-        return Some(Subject { best, family, filters, insensitive, used, score: 1.0 });
+        return Some(Subject { best, family, filters, insensitive, regex: insensitive, used, score: 1.0 });
     }
     let lex = Lexicon::get();
     let terms = terms(question, content, skip, lex);
@@ -338,6 +346,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
         .collect();
     let negated = terms.iter().any(|t| t.negation);
     let mut best: Option<(usize, f64)> = None;
+    let mut scored: Vec<(usize, f64)> = Vec::new();
     for (ti, ts) in toks.iter().enumerate() {
         let s = &strengths[ti];
         let mut score: f64 = s.iter().zip(&weights).map(|((st, _), w)| st * w).sum();
@@ -376,6 +385,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
         }
         let unmatched = ts.len().saturating_sub(at.len());
         score -= 0.02 * unmatched as f64;
+        scored.push((ti, score));
         if best.is_none_or(|(_, b)| score > b + 1e-9) {
             best = Some((ti, score));
         }
@@ -390,17 +400,57 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
     let mut at: Vec<usize> = strengths[bi].iter().filter(|(st, _)| *st > 0.0).filter_map(|(_, i)| *i).collect();
     at.sort_unstable();
     at.dedup();
-    let filters = runs(text, ts, &at);
+    let mut filters = runs(text, ts, &at);
     if filters.is_empty() {
         return None;
     }
     let used: Vec<String> = terms.iter().zip(&strengths[bi]).filter(|(t, (st, _))| *st > 0.0 && !t.negation && !t.synonym_only).map(|(t, _)| t.word.clone()).collect();
-    let filters = if insensitive { filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect() } else { filters };
-    let mut family = family_of(&live, &filters, insensitive);
+    let mut regex = insensitive;
+    if family_mode {
+        // Templates nearly as good that share the best's weightiest word.
+        let top_w = strengths[bi].iter().zip(&weights).filter(|((st, _), _)| *st > 0.0).map(|(_, w)| *w).fold(0.0, f64::max);
+        let core: Vec<usize> = (0..terms.len()).filter(|&k| strengths[bi][k].0 > 0.0 && weights[k] >= 0.5 * top_w).collect();
+        let mut sibs: Vec<(usize, f64)> =
+            scored.iter().copied().filter(|&(ti, sc)| ti != bi && sc >= 0.5 * score && core.iter().any(|&k| strengths[ti][k].0 > 0.0)).collect();
+        sibs.sort_by(|a, b| b.1.total_cmp(&a.1));
+        sibs.truncate(6);
+        if !sibs.is_empty() {
+            // Words every member holds: one `|=` filter.
+            let shared: Option<String> = filters
+                .iter()
+                .filter(|f| f.split_whitespace().count() >= 1 && f.chars().count() >= 4)
+                .filter(|f| sibs.iter().all(|&(ti, _)| live[ti].text.contains(f.as_str())))
+                .max_by_key(|f| f.len())
+                .cloned();
+            match shared {
+                Some(f) => filters = vec![f],
+                None => {
+                    let mut alts: Vec<String> = vec![filters.iter().max_by_key(|f| f.len()).cloned().unwrap_or_default()];
+                    for &(ti, _) in &sibs {
+                        let mut a: Vec<usize> = strengths[ti].iter().filter(|(st, _)| *st > 0.0).filter_map(|(_, i)| *i).collect();
+                        a.sort_unstable();
+                        a.dedup();
+                        if let Some(r) = runs(&live[ti].text, &toks[ti], &a).into_iter().max_by_key(|r| r.len())
+                            && !alts.iter().any(|x| r.contains(x.as_str()))
+                        {
+                            alts.retain(|x| !x.contains(r.as_str()));
+                            alts.push(r);
+                        }
+                    }
+                    let body: Vec<String> = alts.iter().map(|a| regex::escape(a)).collect();
+                    let prefix = if insensitive { "(?i)" } else { "" };
+                    filters = vec![format!("{prefix}{}", body.join("|"))];
+                    regex = true;
+                }
+            }
+        }
+    }
+    let filters = if insensitive && !regex { filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect() } else if insensitive && filters.iter().all(|f| !f.starts_with("(?i)")) { filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect() } else { filters };
+    let mut family = family_of(&live, &filters, regex);
     let best_id = live[bi].id.clone();
     family.retain(|f| *f != best_id);
     family.insert(0, best_id.clone());
-    Some(Subject { best: best_id, family, filters, insensitive, used, score })
+    Some(Subject { best: best_id, family, filters, insensitive, regex, used, score })
 }
 
 /// The literal runs of `text` over the matched words `at` (sorted): words
@@ -469,7 +519,7 @@ mod tests {
     }
 
     fn find_in(q: &str, ts: &[TemplateRecord]) -> Option<Subject> {
-        find(q, &content(q), &[], ts, &[], &[])
+        find(q, &content(q), &[], ts, &[], &[], super::super::builder::family_core(q).is_some())
     }
 
     fn hdfs() -> Vec<TemplateRecord> {
