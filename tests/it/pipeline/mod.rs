@@ -3,6 +3,7 @@
 //! against the engine (`questions`); whole runs against the scripted LLM
 //! server (`run`).
 
+mod answers;
 pub mod builder;
 mod questions;
 mod run;
