@@ -155,6 +155,47 @@ fn names(phrase: &str, label: &str) -> bool {
     })
 }
 
+/// Why a query's shape contradicts what the question asks, if it plainly
+/// does: one number where it asks "which"/"by X"/"top N", numbers where it
+/// asks for lines, lines where it asks for a number.
+pub fn contradiction(intent: &Intent, logql: &str) -> Option<String> {
+    let expr = crate::logql::parse(&logql.replace("$__range", "1h")).ok()?;
+    let metric = !matches!(expr, Expr::Log(_));
+    let grouped = logql.contains(" by (") || logql.contains(" by(") || logql.contains("by (") || logql.contains("without");
+    match intent.measure {
+        Measure::Lines if metric => Some("the question asks for log lines, and the query returns numbers; write a log query".into()),
+        Measure::Count | Measure::Stat(_) if !metric => Some("the question asks for a number, and the query returns log lines; write a metric query".into()),
+        Measure::Count if !intent.distinct && !grouped && let Some(g) = &intent.group_by => Some(format!(
+            "the question asks which {g} (a list of values with their counts), and the query returns one number; group by the label or captured field that holds the {g}"
+        )),
+        _ => None,
+    }
+}
+
+/// The builder's reading of the question, for the model's prompt.
+pub fn analysis(b: &Built) -> String {
+    let i = &b.intent;
+    let mut parts = vec![format!("operation: {}", match i.measure {
+        Measure::Lines => "show lines".to_owned(),
+        Measure::Count if i.distinct => "count distinct values".to_owned(),
+        Measure::Count => "count lines".to_owned(),
+        Measure::Stat(s) => format!("{s:?} of a value").to_lowercase(),
+    })];
+    if let Some(g) = &i.group_by {
+        parts.push(format!("grouping: {g}"));
+    }
+    if let Some(n) = i.top {
+        parts.push(format!("top {n}"));
+    }
+    if !b.family.is_empty() {
+        parts.push(format!("templates: {}", b.family.iter().take(6).cloned().collect::<Vec<_>>().join(", ")));
+    }
+    if !b.matched_labels.is_empty() {
+        parts.push(format!("labels: {}", b.matched_labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(", ")));
+    }
+    parts.join("; ")
+}
+
 /// Words that ask for a share of two counts.
 const SHARE: &[&str] = &["percent", "percentage", "percentages", "%", "fraction", "share", "proportion", "ratio"];
 /// Words that end the whole's description in "what percent of X are Y".

@@ -89,6 +89,9 @@ pub enum RepairReason {
     BackendError,
     /// It ran and found nothing.
     EmptyResult,
+    /// It ran, but its shape contradicts the question (one number where the
+    /// question asks "which", numbers where it asks for lines).
+    Contradicts,
 }
 
 /// What the guard decided.

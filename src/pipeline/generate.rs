@@ -95,6 +95,7 @@ pub fn repair_message(reason: RepairReason, detail: &str, backend: &str, more_co
         RepairReason::ParseError => format!("The query does not parse:\n{detail}"),
         RepairReason::BackendError => format!("The query failed on the {backend} backend:\n{detail}"),
         RepairReason::EmptyResult => format!("The query ran and returned nothing. What exists:\n{}", fence(detail)),
+        RepairReason::Contradicts => format!("The query ran, but it does not answer what was asked: {detail}"),
     };
     if let Some(c) = more_context.filter(|c| !c.trim().is_empty()) {
         m.push_str("\n\nKnowledge that may fit better:\n");

@@ -242,7 +242,7 @@ impl Run<'_> {
     /// The model writes the query; repairs are bounded by `pipeline.max_repairs`.
     async fn with_model(&mut self, built: &Built, items: &[RetrievedItem], packed: &Packed, labels: &BTreeMap<String, Vec<String>>) -> Result<String, Stop> {
         let Some(llm) = self.ctx.llm.clone() else { return self.answer_query(built, Some(packed)).await };
-        let hint = format!("{}\n({})", built.plan.logql, built.explanation);
+        let hint = format!("{}\n({})\nThe question read: {}", built.plan.logql, built.explanation, super::builder::analysis(built));
         let mut messages = first_messages(&self.ctx.app, &self.question, labels, &packed.text, &hint).map_err(|e| Stop::Failed(e.to_string()))?;
         let opts = ChatOptions { temperature: Some(0.0), max_tokens: Some(800), ..Default::default() };
         let max = self.ctx.config.max_repairs;
@@ -280,6 +280,41 @@ impl Run<'_> {
                     let t = self.try_plan(&plan, attempt).await?;
                     if self.take(&t) {
                         ok = true;
+                        // Its shape contradicts the question: one repair, with the reason;
+                        // the query is kept when the repair gives nothing better.
+                        if attempt <= max && let Some(why) = super::builder::contradiction(&built.intent, &plan.logql) {
+                            let kept = (self.result.clone(), self.logql.clone());
+                            self.emit(PipelineEvent::Repair { attempt: attempt + 1, reason: RepairReason::Contradicts, detail: why.clone() })?;
+                            self.repairs += 1;
+                            messages.push(Message::user(repair_message(RepairReason::Contradicts, &why, self.ctx.backend.name(), None)));
+                            attempt += 1;
+                            let t0 = self.begin(Stage::Generate, attempt)?;
+                            let better = match self.cancellable(llm.chat("ask.generate", &messages, &opts)).await? {
+                                Ok(reply) => {
+                                    self.count_chat(&reply, Stage::Generate, attempt)?;
+                                    self.end(Stage::Generate, attempt, t0, true, "")?;
+                                    match extract_logql(&reply.text) {
+                                        Some(q2) => {
+                                            self.emit(PipelineEvent::Candidate { attempt, source: CandidateSource::Repair, logql: q2.clone(), explanation: explanation(&reply.text) })?;
+                                            let p2 = QueryPlan::guess(&q2, self.ctx.config.line_limit);
+                                            tried.push(p2.logql.clone());
+                                            let t2 = self.try_plan(&p2, attempt).await?;
+                                            self.take(&t2)
+                                        }
+                                        None => false,
+                                    }
+                                }
+                                Err(e) => {
+                                    self.end(Stage::Generate, attempt, t0, false, e.to_string())?;
+                                    false
+                                }
+                            };
+                            if !better {
+                                (self.result, self.logql) = kept;
+                                self.error = None;
+                                self.note("the repair gave nothing; the model's first query is kept")?;
+                            }
+                        }
                         break;
                     }
                     match t {

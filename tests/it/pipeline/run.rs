@@ -145,7 +145,7 @@ async fn without_a_model_the_builder_answers_and_says_so() {
     assert_eq!(o.status, Status::NoModel);
     assert!(o.answer.starts_with("Answer: 263\n"), "the result comes first: {}", o.answer);
     assert!(o.answer.contains("No model is configured"), "{}", o.answer);
-    assert!(o.logql.as_deref().unwrap().contains("Deleting block blk_"));
+    assert!(o.logql.as_deref().unwrap().contains(r#"|= "Deleting block""#), "{:?}", o.logql);
     let path = o.record.expect("a record");
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(v["question"], "How many blocks were deleted?");
@@ -202,4 +202,50 @@ async fn a_100_kb_question_and_one_in_another_language_are_answered() {
     let (o, _) = run(ctx(None), "Wie viele Blöcke wurden gelöscht? 削除されたブロックはいくつ?").await;
     assert!(matches!(o.status, Status::NoModel), "{o:?}");
     assert!(o.logql.is_some(), "a query ran even if the words match nothing");
+}
+
+const EXCEPTIONS_ONE_NUMBER: &str = "sum(count_over_time({app=\"hdfs\"} |= \"Got exception while serving\" [$__range]))";
+const EXCEPTIONS_BY_COMPONENT: &str = "sum by (component) (count_over_time({app=\"hdfs\"} |= \"Got exception while serving\" [$__range]))";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_number_where_the_question_asks_which_is_repaired_once() {
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, logql(EXCEPTIONS_ONE_NUMBER));
+    s.push(Route::Chat, logql(EXCEPTIONS_BY_COMPONENT));
+    s.push(Route::Chat, Reply::Text("dfs.DataNode logged them.".into()));
+    let (o, ev) = run(ctx(Some(s.client(RedactionMode::Off))), "Which components logged exceptions while serving blocks?").await;
+    assert_eq!(o.status, Status::Answered, "{o:?}");
+    assert_eq!(o.repairs, 1);
+    assert_eq!(o.logql.as_deref().map(|q| q.contains("sum by (component)")), Some(true), "{:?}", o.logql);
+    let items = o.value.as_ref().map(|v| v.items.clone()).unwrap_or_default();
+    assert!(!items.is_empty() && items.iter().all(|c| c.starts_with("dfs.")), "components, not a count: {items:?}");
+    let why = ev.iter().find_map(|e| if let PipelineEvent::Repair { reason: RepairReason::Contradicts, detail, .. } = e { Some(detail.clone()) } else { None });
+    assert!(why.as_deref().is_some_and(|w| w.contains("which component")), "{why:?}");
+    let sent = chats(&s);
+    assert!(sent[0].contains("The question read:") && sent[0].contains("grouping: component"), "the analysis is in the prompt: {}", sent[0]);
+    assert!(sent[1].contains("does not answer what was asked"), "{}", sent[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shape_repair_that_gives_nothing_keeps_the_models_query() {
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, logql(EXCEPTIONS_ONE_NUMBER));
+    s.push(Route::Chat, Reply::Text("I cannot group this.".into()));
+    s.push(Route::Chat, Reply::Text("80 exceptions.".into()));
+    let (o, ev) = run(ctx(Some(s.client(RedactionMode::Off))), "Which components logged exceptions while serving blocks?").await;
+    assert_eq!(o.status, Status::Answered, "{o:?}");
+    assert!(o.logql.as_deref().is_some_and(|q| !q.contains(" by (")), "the first query is kept: {:?}", o.logql);
+    assert_eq!(o.value.as_ref().and_then(|v| v.number), Some(80.0));
+    assert!(ev.iter().any(|e| matches!(e, PipelineEvent::Note { text } if text.contains("first query is kept"))), "said so");
+    assert_eq!(ev.iter().filter(|e| matches!(e, PipelineEvent::Repair { .. })).count(), 1, "one repair only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_of_the_right_shape_is_not_repaired() {
+    let s = MockLlm::start().await;
+    s.push(Route::Chat, logql(EXCEPTIONS_BY_COMPONENT));
+    s.push(Route::Chat, Reply::Text("dfs.DataNode.".into()));
+    let (o, ev) = run(ctx(Some(s.client(RedactionMode::Off))), "Which components logged exceptions while serving blocks?").await;
+    assert_eq!((o.status, o.repairs), (Status::Answered, 0), "{o:?}");
+    assert!(!ev.iter().any(|e| matches!(e, PipelineEvent::Repair { .. })));
 }
