@@ -7,6 +7,11 @@
 //! builder alone and with retrieval. Running the query is not counted (the
 //! engine's own benches measure it).
 //!
+//! Also reports retrieval's hit rate without a model: a question's gold
+//! templates are those whose text holds the first `|= "…"` literal of its
+//! gold LogQL; a hit is one of them among the first 5 templates BM25
+//! retrieves (and, for the builder, among the templates its filters cover).
+//!
 //! `cargo bench --bench ask_speed -- [--runs R]` (default 20). Not run in CI.
 
 use std::collections::BTreeMap;
@@ -18,7 +23,7 @@ use logcopilot::backend::embedded::Engine;
 use logcopilot::dataset::Dataset;
 use logcopilot::eval::read_sheet;
 use logcopilot::index::{self, IndexOptions};
-use logcopilot::knowledge::Summaries;
+use logcopilot::knowledge::{DocKind, Summaries};
 use logcopilot::pipeline::template_query::ContentAnchor;
 use logcopilot::pipeline::{BuildContext, build};
 use logcopilot::retrieve::{KnowledgeBase, RetrieveOptions};
@@ -38,6 +43,8 @@ fn main() {
     // per sheet: (median per question, worst per question), ms, builder alone and with retrieval
     let mut build_ms: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut total_ms: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    // sheet -> (questions with gold templates, hit in BM25 top 5, hit in the builder's family)
+    let mut hits: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     for app in APPS {
         let ds = Dataset::load(&datasets, app).expect("dataset");
         let known = ds.templates_path.as_ref().map(|p| index::templates::load(p).expect("templates")).unwrap_or_default();
@@ -75,6 +82,26 @@ fn main() {
                     b.push((t2 - t1).as_secs_f64() * 1e3);
                     t.push((t2 - t0).as_secs_f64() * 1e3);
                 }
+                if let Some(lit) = q.logql.as_deref().and_then(first_literal) {
+                    let gold: Vec<&str> = kb.knowledge.templates.iter().filter(|t| t.count > 0 && t.text.contains(&lit)).map(|t| t.id.as_str()).collect();
+                    if !gold.is_empty() {
+                        let items = kb.retriever.retrieve(&q.question, None, &opts);
+                        let mut top: Vec<String> = Vec::new();
+                        for it in &items {
+                            if let Some(t) = kb.template_of(&it.id, it.kind).filter(|_| it.kind != DocKind::Workflow)
+                                && !top.contains(&t.id)
+                            {
+                                top.push(t.id.clone());
+                            }
+                        }
+                        top.truncate(5);
+                        let built = build(&q.question, &kb, &items, &ctx);
+                        let h = hits.entry(sheet).or_default();
+                        h.0 += 1;
+                        h.1 += top.iter().any(|t| gold.contains(&t.as_str())) as usize;
+                        h.2 += built.family.iter().any(|t| gold.contains(&t.as_str())) as usize;
+                    }
+                }
                 let worst = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
                 build_ms.entry(sheet).or_default().push((median(&mut b.clone()), worst(&b)));
                 total_ms.entry(sheet).or_default().push((median(&mut t.clone()), worst(&t)));
@@ -104,4 +131,27 @@ fn main() {
     let br = all_b.iter().map(|x| x.1).fold(0.0, f64::max);
     let tw = tm.iter().copied().fold(0.0, f64::max);
     println!("| all | {} | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} ms |", all_b.len(), median(&mut bm), bw, br, median(&mut tm), tw);
+    println!();
+    println!("| sheet | questions with gold templates | BM25 top 5 holds one | the builder's family holds one |");
+    println!("|---|---|---|---|");
+    for sheet in SHEETS {
+        let (n, r, f) = hits.get(sheet).copied().unwrap_or_default();
+        let pct = |x: usize| if n == 0 { 0.0 } else { 100.0 * x as f64 / n as f64 };
+        println!("| {sheet} | {n} | {r} ({:.0} %) | {f} ({:.0} %) |", pct(r), pct(f));
+    }
+}
+
+/// The first `|= "…"` literal of a LogQL query, unescaped.
+fn first_literal(logql: &str) -> Option<String> {
+    let at = logql.find("|= \"")? + 4;
+    let mut out = String::new();
+    let mut chars = logql[at..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '"' => return Some(out),
+            c => out.push(c),
+        }
+    }
+    None
 }
