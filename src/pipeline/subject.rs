@@ -381,7 +381,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
             score -= 0.3;
         }
         if let Some(r) = boost.iter().position(|b| *b == live[ti].id) {
-            score += 0.3 / (1.0 + r as f64);
+            score += 1.0 / (1.0 + r as f64);
         }
         let unmatched = ts.len().saturating_sub(at.len());
         score -= 0.02 * unmatched as f64;
