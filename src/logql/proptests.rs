@@ -380,12 +380,12 @@ fn log_expr() -> impl Strategy<Value = LogExpr> {
             };
             if let Stage::LineFilter(lf) = &mut pipeline[i]
                 && bare_end
-                && matches!(lf.op, FilterOp::NotContains | FilterOp::NotRegex)
+                && matches!(lf.op, FilterOp::NotContains | FilterOp::NotRegex | FilterOp::NotIp)
             {
-                lf.op = if lf.op == FilterOp::NotContains {
-                    FilterOp::Contains
-                } else {
-                    FilterOp::Regex
+                lf.op = match lf.op {
+                    FilterOp::NotContains => FilterOp::Contains,
+                    FilterOp::NotIp => FilterOp::Ip,
+                    _ => FilterOp::Regex,
                 };
             }
         }
