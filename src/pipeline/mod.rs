@@ -15,7 +15,7 @@
 //! - [`context`]: [`PipelineContext`] (app, knowledge, backend, model, limits) and [`AskRequest`].
 //! - [`event`]: [`PipelineEvent`], [`Outcome`]; [`record`]: the results file.
 //! - [`plan`]: a query and how it runs over a window (`$__range`).
-//! - [`intent`], [`subject`] (with [`lexicon`]), [`slot`], [`template_query`], [`builder`]: the
+//! - [`intent`], [`phrasing`], [`subject`] (with [`lexicon`]), [`slot`], [`template_query`], [`builder`]: the
 //!   deterministic query builder.
 //! - [`inspect`], [`results`], [`fewshot`]: helpers.
 //! - `run`, `query`, `answer`: the state machine; [`handle`]: spawning it.
@@ -34,6 +34,7 @@ pub mod handle;
 pub mod inspect;
 pub mod intent;
 pub mod lexicon;
+pub mod phrasing;
 pub mod plan;
 mod query;
 pub mod record;

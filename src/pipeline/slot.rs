@@ -84,7 +84,11 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
                     score += 0.8;
                 }
                 let addr = matches!(ty, Some(ParamType::Ip | ParamType::IpPort));
-                if addr && ["ip", "address", "addr", "client", "host", "source", "peer", "remote", "node", "datanode", "server", "machine"].iter().any(|x| same_thing(x, w)) {
+                if addr
+                    && ["ip", "address", "addr", "client", "host", "source", "peer", "remote", "node", "datanode", "server", "machine"]
+                        .iter()
+                        .any(|x| same_thing(x, w))
+                {
                     score += 1.0;
                 }
                 score = before_score + (score - before_score) * head;
@@ -157,11 +161,8 @@ pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<S
         return Some(format!("(?P<{label}>{}{value}){}", regex::escape(glued), regex::escape(head)));
     }
     // Up to two words, and what follows them, at the end of the piece before.
-    let starts: Vec<usize> = before
-        .char_indices()
-        .filter(|&(i, c)| wordy(c) && before[..i].chars().next_back().is_none_or(|p| !wordy(p)))
-        .map(|(i, _)| i)
-        .collect();
+    let starts: Vec<usize> =
+        before.char_indices().filter(|&(i, c)| wordy(c) && before[..i].chars().next_back().is_none_or(|p| !wordy(p))).map(|(i, _)| i).collect();
     let cut = match starts.len() {
         0 => before.len() - before.trim_start().len(),
         1 => starts[0],
@@ -242,29 +243,29 @@ pub fn constraints(kb: &KnowledgeBase, family: &[String], words: &[String]) -> V
         }
         // The value as written first, then in any case.
         'found: for exact in [true, false] {
-        for id in family.iter().take(6) {
-            let Some(t) = kb.template(id) else { continue };
-            let pieces: Vec<&str> = t.text.split("<*>").collect();
-            for p in kb.params(id) {
-                let Some(v) = p.top_values.iter().find(|v| if exact { v.value == *w } else { v.value.eq_ignore_ascii_case(w) }) else { continue };
-                let before = pieces.get(p.index).copied().unwrap_or("");
-                let tail: String = before.rsplit(' ').next().map(str::to_owned).unwrap_or_default();
-                // `for root`: the last word and its separator; `user=` and `status: ` keep theirs.
-                let tail = if tail.is_empty() {
-                    let trimmed = before.trim_end();
-                    let last = trimmed.rsplit(' ').next().unwrap_or("");
-                    if last.is_empty() { String::new() } else { format!("{last} ") }
-                } else {
-                    tail
-                };
-                if tail.trim().is_empty() {
-                    out.push((w.clone(), format!(r"\b{}\b", regex::escape(&v.value))));
-                } else {
-                    out.push((w.clone(), format!("{tail}{}", v.value)));
+            for id in family.iter().take(6) {
+                let Some(t) = kb.template(id) else { continue };
+                let pieces: Vec<&str> = t.text.split("<*>").collect();
+                for p in kb.params(id) {
+                    let Some(v) = p.top_values.iter().find(|v| if exact { v.value == *w } else { v.value.eq_ignore_ascii_case(w) }) else { continue };
+                    let before = pieces.get(p.index).copied().unwrap_or("");
+                    let tail: String = before.rsplit(' ').next().map(str::to_owned).unwrap_or_default();
+                    // `for root`: the last word and its separator; `user=` and `status: ` keep theirs.
+                    let tail = if tail.is_empty() {
+                        let trimmed = before.trim_end();
+                        let last = trimmed.rsplit(' ').next().unwrap_or("");
+                        if last.is_empty() { String::new() } else { format!("{last} ") }
+                    } else {
+                        tail
+                    };
+                    if tail.trim().is_empty() {
+                        out.push((w.clone(), format!(r"\b{}\b", regex::escape(&v.value))));
+                    } else {
+                        out.push((w.clone(), format!("{tail}{}", v.value)));
+                    }
+                    break 'found;
                 }
-                break 'found;
             }
-        }
         }
     }
     out
@@ -282,7 +283,11 @@ mod tests {
         assert_eq!(capture("[instance: <*>] Took <*>.<*> seconds", 1, "took", true).as_deref(), Some(r"Took (?P<took>-?[0-9]+(?:\.[0-9]+)?)"));
         assert_eq!(capture("<*> started", 0, "x", false).as_deref(), Some(r"(?P<x>\S+) started"), "nothing before: what follows");
         assert_eq!(capture("<*>", 0, "x", false), None, "nothing around");
-        assert_eq!(capture("Progress of TaskAttempt attempt_<*> is : <*>", 0, "attempt", false).as_deref(), Some(r"of TaskAttempt (?P<attempt>attempt_\S+)"), "a glued prefix is the value's");
+        assert_eq!(
+            capture("Progress of TaskAttempt attempt_<*> is : <*>", 0, "attempt", false).as_deref(),
+            Some(r"of TaskAttempt (?P<attempt>attempt_\S+)"),
+            "a glued prefix is the value's"
+        );
         assert_eq!(capture("<*>:Got exception while serving", 0, "ip", false).as_deref(), Some(r"(?P<ip>[^\s:]+):Got exception"));
         let re = regex::Regex::new(&capture("x ApplicableState: <*>, CurrentState:<*>", 0, "state", true).unwrap()).unwrap();
         assert_eq!(&re.captures("x ApplicableState: 112, CurrentState:112").unwrap()["state"], "112");

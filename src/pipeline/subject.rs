@@ -96,8 +96,7 @@ fn parts(word: &str) -> Vec<String> {
     let mut cur = String::new();
     let chars: Vec<char> = word.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
-        let boundary = c == '_'
-            || (c.is_uppercase() && i > 0 && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
+        let boundary = c == '_' || (c.is_uppercase() && i > 0 && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
         if boundary && !cur.is_empty() {
             out.push(stem(&cur));
             cur.clear();
@@ -208,7 +207,9 @@ fn mentioned(question: &str) -> Vec<String> {
         if !MENTION.contains(&lw.as_str()) {
             continue;
         }
-        let next = ws[i + 1..].iter().map(|x| x.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')' || c == '.')))
+        let next = ws[i + 1..]
+            .iter()
+            .map(|x| x.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')' || c == '.')))
             .find(|x| !matches!(x.to_lowercase().as_str(), "a" | "an" | "the" | "word" | "text" | "string" | ""));
         if let Some(x) = next {
             let x = x.trim_end_matches('.').trim_end_matches("()");
@@ -278,7 +279,15 @@ fn any_case(question: &str) -> bool {
 /// own words (`|~ "Served block|Got exception while serving"`), or with the
 /// words they all share.
 #[allow(clippy::too_many_arguments)]
-pub fn find(question: &str, content: &[String], skip: &[String], templates: &[TemplateRecord], boost: &[String], valued: &[String], family: bool) -> Option<Subject> {
+pub fn find(
+    question: &str,
+    content: &[String],
+    skip: &[String],
+    templates: &[TemplateRecord],
+    boost: &[String],
+    valued: &[String],
+    family: bool,
+) -> Option<Subject> {
     let family_mode = family;
     let insensitive = any_case(question);
     let live: Vec<&TemplateRecord> = templates.iter().filter(|t| t.count > 0).collect();
@@ -299,14 +308,23 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
                 None => filters.push(l.clone()),
             }
         }
-        let used: Vec<String> = literal.iter().flat_map(|l| l.split(|c: char| !is_word(c)).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>()).collect();
+        let used: Vec<String> =
+            literal.iter().flat_map(|l| l.split(|c: char| !is_word(c)).filter(|w| !w.is_empty()).map(str::to_lowercase).collect::<Vec<_>>()).collect();
         // Quoted text that is a whole message ("'warning'" and a template `<*> warning`):
         // that template's own filters, which hold it where the message has it.
         if let [one] = filters.as_slice()
             && !insensitive
             && let Some(t) = live.iter().find(|t| t.text.replace("<*>", " ").trim() == one.trim())
         {
-            return Some(Subject { best: t.id.clone(), family: vec![t.id.clone()], filters: Vec::new(), insensitive, regex: false, used: literal_words(question), score: 1.0 });
+            return Some(Subject {
+                best: t.id.clone(),
+                family: vec![t.id.clone()],
+                filters: Vec::new(),
+                insensitive,
+                regex: false,
+                used: literal_words(question),
+                score: 1.0,
+            });
         }
         if insensitive {
             filters = filters.iter().map(|f| format!("(?i){}", regex::escape(&f.to_lowercase()))).collect();
@@ -332,9 +350,7 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
         .map(|ts| {
             terms
                 .iter()
-                .map(|term| {
-                    ts.iter().enumerate().map(|(i, t)| (strength(term, t, lex), Some(i))).fold((0.0, None), |a, b| if b.0 > a.0 { b } else { a })
-                })
+                .map(|term| ts.iter().enumerate().map(|(i, t)| (strength(term, t, lex), Some(i))).fold((0.0, None), |a, b| if b.0 > a.0 { b } else { a }))
                 .collect()
         })
         .collect();
@@ -404,7 +420,8 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
     if filters.is_empty() {
         return None;
     }
-    let used: Vec<String> = terms.iter().zip(&strengths[bi]).filter(|(t, (st, _))| *st > 0.0 && !t.negation && !t.synonym_only).map(|(t, _)| t.word.clone()).collect();
+    let used: Vec<String> =
+        terms.iter().zip(&strengths[bi]).filter(|(t, (st, _))| *st > 0.0 && !t.negation && !t.synonym_only).map(|(t, _)| t.word.clone()).collect();
     let mut regex = insensitive;
     if family_mode {
         // Templates nearly as good that share the best's weightiest word.
@@ -445,7 +462,13 @@ pub fn find(question: &str, content: &[String], skip: &[String], templates: &[Te
             }
         }
     }
-    let filters = if insensitive && !regex { filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect() } else if insensitive && filters.iter().all(|f| !f.starts_with("(?i)")) { filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect() } else { filters };
+    let filters = if insensitive && !regex {
+        filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect()
+    } else if insensitive && filters.iter().all(|f| !f.starts_with("(?i)")) {
+        filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect()
+    } else {
+        filters
+    };
     let mut family = family_of(&live, &filters, regex);
     let best_id = live[bi].id.clone();
     family.retain(|f| *f != best_id);
@@ -519,7 +542,7 @@ mod tests {
     }
 
     fn find_in(q: &str, ts: &[TemplateRecord]) -> Option<Subject> {
-        find(q, &content(q), &[], ts, &[], &[], super::super::builder::family_core(q).is_some())
+        find(q, &content(q), &[], ts, &[], &[], super::super::phrasing::family_core(q).is_some())
     }
 
     fn hdfs() -> Vec<TemplateRecord> {
