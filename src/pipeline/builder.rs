@@ -128,7 +128,7 @@ fn match_labels(question: &str, intent: &Intent, ctx: &BuildContext, literal: &[
     }
     for (name, values) in &ctx.labels {
         let group_words: Vec<String> = intent.group_by.iter().flat_map(|g| g.split(' ').map(str::to_owned)).collect();
-        for w in intent.content.iter().filter(|w| !literal.contains(w) && !(intent.distinct && group_words.contains(&singular(w)))) {
+        for w in intent.content.iter().filter(|w| !literal.contains(w) && !group_words.contains(&singular(w))) {
             let hit = values.iter().find(|v| {
                 let v = v.to_lowercase();
                 v == *w

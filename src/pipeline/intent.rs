@@ -115,7 +115,14 @@ pub fn read(question: &str) -> Intent {
     };
     // "Total failed logins": a total of lines, when no quantity is named.
     let count = pair("how", "many") || pair("how", "often") || has("count") || pair("number", "of") || has("times") || ((has("total") || has("sum")) && stat.is_none());
-    let top = w.iter().position(|x| x == "top").and_then(|i| w.get(i + 1)).and_then(|n| n.parse::<usize>().ok()).or_else(|| {
+    // "top 5 …", and "which 2 … the most", "the 3 most …".
+    let ranked = has("top") || has("most") || has("least");
+    let after_opener = w
+        .windows(2)
+        .find(|p| matches!(p[0].as_str(), "which" | "what" | "the" | "first") && p[1].parse::<usize>().is_ok_and(|n| (1..=1000).contains(&n)))
+        .and_then(|p| p[1].parse::<usize>().ok())
+        .filter(|_| ranked);
+    let top = w.iter().position(|x| x == "top").and_then(|i| w.get(i + 1)).and_then(|n| n.parse::<usize>().ok()).or(after_opener).or_else(|| {
         (has("top") || has("most") || has("least") || pair("most", "frequent") || pair("most", "common")).then_some(1)
     });
     // The grouping: up to two words after "per", "by", "each", "every",

@@ -134,9 +134,21 @@ fn decimal_at(text: &str, index: usize) -> bool {
 pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<String> {
     let pieces: Vec<&str> = text.split("<*>").collect();
     let before = *pieces.get(index)?;
-    let after = pieces.get(index + 1).copied().unwrap_or("");
+    // Slots joined by one character (`<*>_<*>`, `<*>:<*>`): the chain's
+    // other parts are matched loosely, and what follows the chain anchors it.
+    let mut chain = String::new();
+    let mut next = index + 1;
+    while let Some(p) = pieces.get(next).filter(|p| !numeric && p.chars().count() == 1 && !p.starts_with(char::is_whitespace) && next + 1 < pieces.len()) {
+        chain.push_str(&regex::escape(p));
+        chain.push_str(r"\S+?");
+        next += 1;
+    }
+    let after = pieces.get(next).copied().unwrap_or("");
+    let joined = pieces.get(index + 1).copied().unwrap_or("");
     let value = if numeric {
         r"-?[0-9]+(?:\.[0-9]+)?".to_owned()
+    } else if !chain.is_empty() {
+        format!(r"[^\s{}]+", regex::escape(&joined.to_string()))
     } else {
         match after.chars().next() {
             None => r"\S+".to_owned(),
@@ -151,14 +163,20 @@ pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<S
     let glued = &before[glued_at..];
     let glued = if glued.chars().next().is_some_and(wordy) && !numeric { glued } else { "" };
     let before = &before[..before.len() - glued.len()];
+    let head: String = after.split_inclusive(' ').take(2).collect::<String>();
+    let head = head.trim_end();
+    // An id of joined parts (`30546173_4261722401`) is one value; an address
+    // and its port (`10.0.0.1:50010`) are two.
+    let ids = !numeric && matches!(joined, "_" | "-" | ".");
+    // Inside the value nothing follows to stop a lazy part: the last part is greedy.
+    let (inside, outside) = if ids { (chain.replace(r"\S+?", r"[^\s,;]+"), String::new()) } else { (String::new(), chain.clone()) };
     if before.trim().is_empty() {
         // Nothing before (the slot starts the message): anchor on what follows.
-        let head: String = after.split_inclusive(' ').take(2).collect::<String>();
-        let head = head.trim_end();
         if head.trim().is_empty() {
             return None;
         }
-        return Some(format!("(?P<{label}>{}{value}){}", regex::escape(glued), regex::escape(head)));
+        let anchor = regex::escape(head);
+        return Some(format!("(?P<{label}>{}{value}{inside}){outside}{anchor}", regex::escape(glued)));
     }
     // Up to two words, and what follows them, at the end of the piece before.
     let starts: Vec<usize> =
@@ -172,7 +190,9 @@ pub fn capture(text: &str, index: usize, label: &str, numeric: bool) -> Option<S
     if tail.trim().is_empty() {
         return None;
     }
-    Some(format!("{}(?P<{label}>{}{value})", regex::escape(tail), regex::escape(glued)))
+    // With text before, that text anchors; an anchor after would tie the
+    // capture to this template alone, not to its family.
+    Some(format!("{}(?P<{label}>{}{value}{inside})", regex::escape(tail), regex::escape(glued)))
 }
 
 /// A `regexp` that captures header field `field` as `label`, from the header
@@ -289,6 +309,17 @@ mod tests {
             "a glued prefix is the value's"
         );
         assert_eq!(capture("<*>:Got exception while serving", 0, "ip", false).as_deref(), Some(r"(?P<ip>[^\s:]+):Got exception"));
+        // A chain of slots: the address alone, anchored past the port; an id of joined parts whole.
+        let re = capture("<*>:<*>:Got exception while serving blk_<*>", 0, "ip", false).unwrap();
+        let m = regex::Regex::new(&re).unwrap();
+        assert_eq!(&m.captures("INFO dfs.DataNode$DataXceiver: 10.251.126.255:50010:Got exception while serving").unwrap()["ip"], "10.251.126.255", "{re}");
+        let re = capture("Session: <*>_<*> initialized by client <*>.", 0, "session", false).unwrap();
+        let m = regex::Regex::new(&re).unwrap();
+        assert_eq!(
+            &m.captures("CBS Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.").unwrap()["session"],
+            "30546173_4261722401",
+            "{re}"
+        );
         let re = regex::Regex::new(&capture("x ApplicableState: <*>, CurrentState:<*>", 0, "state", true).unwrap()).unwrap();
         assert_eq!(&re.captures("x ApplicableState: 112, CurrentState:112").unwrap()["state"], "112");
     }
