@@ -741,6 +741,10 @@ mod tests {
         let b = run("How many lines are there in total?");
         assert_eq!(b.plan.logql, r#"sum (count_over_time({app="hdfs"} [$__range]))"#, "no subject: every line, no template");
 
+        // Odd wording never panics and always gives a query that parses.
+        for q in ["", "?", "'", "\"unterminated", "what percent of", "of, what percent", "((( )))", "per hour", "İİİ lines, including İİ?", "top 0 by", "which 99999999999999999999 x most", "as a percentage of", "that aren't about"] {
+            run(q);
+        }
         let b = run("zzz qqq");
         assert_eq!(b.plan.logql, r#"{app="hdfs"}"#, "nothing found: every line");
         assert!(b.template.is_none());

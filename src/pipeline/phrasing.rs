@@ -136,7 +136,11 @@ pub fn family_core(question: &str) -> Option<String> {
         " either ",
     ];
     if let Some(at) = CUT.iter().filter_map(|c| lower.find(c)).min() {
-        q.truncate(at);
+        // Offsets found in the lower-cased text hold in the original only where
+        // lower-casing kept every byte length (ASCII text, the cue words').
+        if lower.len() == q.len() && q.is_char_boundary(at) {
+            q.truncate(at);
+        }
     }
     let q = q.trim().trim_end_matches([',', '?', '.']).to_owned();
     (q != question.trim().trim_end_matches(['?', '.']) && q.split_whitespace().count() >= 2).then_some(q)
@@ -189,10 +193,11 @@ pub fn exclusion(question: &str) -> (String, Option<String>) {
     let lower = question.to_lowercase();
     for e in EXCLUDE {
         if let Some(at) = lower.find(&format!(" {e} ")) {
-            let rest = question[at + e.len() + 2..].trim().trim_end_matches(['?', '.']).trim();
+            let Some(rest) = question.get(at + e.len() + 2..).filter(|_| lower.len() == question.len()) else { continue };
+            let rest = rest.trim().trim_end_matches(['?', '.']).trim();
             let rest = rest.trim_start_matches("the ").trim_start_matches("a ");
             if !rest.is_empty() {
-                return (question[..at].trim().to_owned(), Some(rest.to_owned()));
+                return (question.get(..at).unwrap_or(question).trim().to_owned(), Some(rest.to_owned()));
             }
         }
     }
@@ -326,5 +331,9 @@ mod tests {
             vec!["How", "many", "ActivityManager", "lines", "slot", "8"].into_iter().filter(|w| !intent::is_cue(&w.to_lowercase())).collect::<Vec<_>>()
         );
         assert_eq!(unquoted("Show the 'ignoring max retries' messages"), "Show the   messages");
+        // Text whose lower case is longer than it (`İ`) never cuts inside a character.
+        for q in ["İİİ lines, including İİ?", "Show İİ lines that aren't about İ", "What percent of İİ were İ?", "(İ, İ) and ’s ‘x’"] {
+            let _ = (family_core(q), exclusion(q), share_of(q), unquoted(q), question_values(q), per_unit(q));
+        }
     }
 }
