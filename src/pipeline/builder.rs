@@ -354,8 +354,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
             _ => subject::find(question, &subject_words, &[], &live, &boost, &valued, family_mode),
         }
     };
-    if found.is_some() {
-    } else if subject_words.len() == intent.content.len() && !subject_words.is_empty() && matched.is_empty() {
+    if found.is_none() && subject_words.len() == intent.content.len() && !subject_words.is_empty() && matched.is_empty() {
         // Nothing in the logs: keep what retrieval found first.
         found = boost.first().map(|b| subject::Subject {
             best: b.clone(),
@@ -399,7 +398,7 @@ fn build_one(question: &str, kb: &KnowledgeBase, items: &[RetrievedItem], ctx: &
             && let Some(field) = slot::header_field(h, g, &label_names)
         {
             let label = crate::retrieve::label_name(field, 0);
-            slot = slot::header_capture(h, field, &label).map(|regex| Slot { template_id: String::new(), index: 0, label, regex, numeric: false });
+            slot = slot::header_capture(h, field, &label).map(|regex| Slot { label, regex });
         }
     }
     if group_label.is_none() && group_by.is_some() && !wants_value {

@@ -10,16 +10,12 @@ use crate::dataset::header::HeaderFormat;
 use crate::knowledge::ParamType;
 use crate::retrieve::KnowledgeBase;
 
-/// A slot to read.
+/// The value to read: the label its capture gets, and the `regexp` stage's
+/// expression with that one named group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Slot {
-    pub template_id: String,
-    pub index: usize,
-    /// The label the capture gets.
     pub label: String,
-    /// A `regexp` stage's expression with one named group, `label`.
     pub regex: String,
-    pub numeric: bool,
 }
 
 fn numeric_type(t: ParamType) -> bool {
@@ -120,7 +116,7 @@ pub fn choose(kb: &KnowledgeBase, family: &[String], wanted: &[String], numeric:
     // A number's pattern only when the value is summed or compared; an id
     // that is all digits (`30546173_4261722401`) keeps its whole text.
     let regex = capture(&t.text, index, &label, is_num && numeric)?;
-    Some(Slot { template_id: id, index, label, regex, numeric: is_num })
+    Some(Slot { label, regex })
 }
 
 /// `Took <*>.<*> seconds`: slot `index` and the next one form a decimal.

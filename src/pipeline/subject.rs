@@ -462,9 +462,8 @@ pub fn find(
             }
         }
     }
-    let filters = if insensitive && !regex {
-        filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect()
-    } else if insensitive && filters.iter().all(|f| !f.starts_with("(?i)")) {
+    // `in any case`: literal runs become `(?i)` regexes (an alternation already is one).
+    let filters = if insensitive && filters.iter().all(|f| !f.starts_with("(?i)")) {
         filters.iter().map(|f| format!("(?i){}", regex::escape(f))).collect()
     } else {
         filters

@@ -92,22 +92,6 @@ impl TemplateQuery {
         LogExpr { matchers: self.matchers.clone(), pipeline }
     }
 
-    /// The pattern stage with only the captures of `slots` named (the others
-    /// `<_>`), so a metric query does not split into a series per value of a
-    /// capture it does not use. `None` when none of them is captured.
-    pub fn pattern_keeping(&self, slots: &[usize]) -> Option<String> {
-        let mut p = self.pattern.clone()?;
-        let mut kept = 0;
-        for (slot, name) in &self.labels {
-            if slots.contains(slot) {
-                kept += 1;
-            } else {
-                p = p.replacen(&format!("<{name}>"), "<_>", 1);
-            }
-        }
-        (kept > 0).then_some(p)
-    }
-
     /// The log query as text.
     pub fn log_query(&self, with_pattern: bool) -> String {
         Expr::Log(self.log_expr(with_pattern)).to_string()
